@@ -1,0 +1,63 @@
+# Self-documenting Makefile: `make help` lists the targets.
+# Everything installs into ./.venv from the lock file (uv.lock), so a report can
+# be rebuilt later with exactly the same package versions.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+STUDY  ?= config/studies/noorderbeekdwarsstraat-demo.yml
+LANG_  ?= nl
+FORMATS ?= html,docx,pdf
+STAMP  := $(VENV)/.installed
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast demo import lab benchmark lock clean
+
+help: ## Show this list of commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	@echo ">> installing uv $(UV_VERSION) into $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	@echo ">> creating $(VENV) with the pinned packages from uv.lock"
+	@$(UV) sync --locked --extra test --python $(PYTHON) --quiet
+	@$(BIN)/python -m ipykernel install --sys-prefix --name evaluation --display-name "Python (evaluation)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv with pinned dependencies and the Jupyter kernel "evaluation"
+
+report: setup ## Build the example study's learning report (STUDY=..., LANG_=nl|en, FORMATS=html,docx,pdf)
+	@$(BIN)/evaluation report --study $(STUDY) --lang $(LANG_) --formats $(FORMATS)
+
+test: setup ## Run the test suite (slow end-to-end tests included)
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: setup ## Run the tests without the slow end-to-end ones
+	@$(BIN)/python -m pytest -n 2 -m "not slow"
+
+demo: setup ## (Re)generate the synthetic example study's raw files
+	@$(BIN)/evaluation demo
+
+import: setup ## Import the study's raw files into data/processed/
+	@$(BIN)/evaluation import --study $(STUDY)
+
+lab: setup ## Open JupyterLab on the notebooks
+	@$(BIN)/jupyter lab notebooks/
+
+benchmark: setup ## Time the full report build against its cost floor
+	@$(BIN)/python benchmarks/bench_report.py
+
+lock: | $(UV) ## Re-resolve uv.lock after changing dependencies in pyproject.toml
+	@$(UV) lock --python $(PYTHON)
+
+clean: ## Remove generated reports and processed data (never data/raw)
+	rm -rf reports/*/ data/processed/*/
