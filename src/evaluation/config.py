@@ -494,6 +494,9 @@ class Study:
         files += [f for f in (self.codings_file, self.interviewees_file) if f is not None]
         return files
 
+    def pseudonym_key_env_set(self) -> bool:
+        return bool(os.environ.get(self.pseudonym_key_env))
+
     def pseudonym_key(self) -> bytes:
         """The secret key for pseudonyms: from the environment, or the demo key for synthetic studies."""
         key = os.environ.get(self.pseudonym_key_env)

@@ -1,0 +1,189 @@
+"""The report pipeline: import -> papermill-executed notebooks -> HTML/DOCX/PDF + manifest."""
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ..config import Study, _project_root, load_study
+from ..importer import file_sha256, import_study
+
+__all__ = ["build_report", "ReportError", "KERNEL_NAME", "FORMATS", "report_paths", "notebook_paths"]
+
+KERNEL_NAME = "evaluation"
+FORMATS = ("html", "docx", "pdf")
+_VERSIONED = (
+    "evaluation", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
+    "nbclient", "ipykernel", "pyarrow", "openpyxl", "weasyprint", "pypandoc-binary",
+)
+
+
+class ReportError(RuntimeError):
+    """A notebook failed or an export could not be made; the message says where."""
+
+
+def notebook_paths(notebooks_dir) -> list[Path]:
+    """The report notebooks in order (``NN-name.ipynb``)."""
+    found = sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]-*.ipynb"))
+    if not found:
+        raise ReportError(f"no report notebooks (NN-name.ipynb) found in {notebooks_dir}")
+    return found
+
+
+def report_paths(study: Study, lang: str) -> dict[str, Path]:
+    """Where a build in ``lang`` writes: the primary language gets plain names."""
+    primary = lang == (study.languages[0] if study.languages else "nl")
+    stem = "learning-report" if primary else f"learning-report.{lang}"
+    base = study.reports_dir
+    return {
+        "dir": base,
+        "notebooks": base / "notebooks" / lang,
+        "tables": base / "tables",
+        "figures": base / "figures",
+        **{fmt: base / f"{stem}.{fmt}" for fmt in FORMATS},
+        "manifest": base / "manifest.json",
+    }
+
+
+def _ensure_kernel() -> None:
+    """Make sure the named kernel exists for this Python (installed by `make setup`)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
+        from ipykernel.kernelspec import install
+
+        install(prefix=sys.prefix, kernel_name=KERNEL_NAME, display_name="Python (evaluation)")
+
+
+def _say(progress, message):
+    if progress:
+        print(f"[report] {message}", file=sys.stderr, flush=True)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool = True, force_import: bool = False,
+                 notebooks_dir=None) -> dict:
+    """Build a study's learning report.
+
+    Parameters
+    ----------
+    study : Study or path-like
+        The study or the path of its YAML file.
+    lang : {"nl", "en"}
+        Report language.
+    formats : iterable of {"html", "docx", "pdf"}
+        Outputs besides the executed notebooks; HTML is always made (the others derive from it).
+    progress : bool
+        Show progress (notebook cells, steps) on standard error.
+    force_import : bool
+        Re-import even if the raw files did not change.
+    notebooks_dir : path-like, optional
+        Folder with the ``NN-name.ipynb`` notebooks (default: the project's ``notebooks/``).
+
+    Returns
+    -------
+    dict
+        Paths of everything written (``html``, ``docx``, ``pdf``, ``notebooks``, ``manifest``) and timings.
+
+    Raises
+    ------
+    ReportError
+        A notebook cell failed (the message names notebook and cell; the executed
+        notebook is kept), or an export failed.
+
+    Examples
+    --------
+    >>> out = build_report("config/studies/noorderbeekdwarsstraat-demo.yml", lang="en")  # doctest: +SKIP
+    >>> out["html"].name  # doctest: +SKIP
+    'learning-report.en.html'
+    """
+    import papermill as pm
+
+    from .export import assemble_html, export_docx, export_pdf
+
+    if not isinstance(study, Study):
+        study = load_study(study)
+    if lang not in ("nl", "en"):
+        raise ValueError(f"lang={lang!r} is not supported; use 'nl' or 'en'")
+    formats = tuple(dict.fromkeys(("html", *formats)))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
+    timings = {}
+    started = time.perf_counter()
+    info = import_study(study, force=force_import, progress=progress)
+    timings["import"] = round(time.perf_counter() - started, 2)
+
+    paths = report_paths(study, lang)
+    for key in ("notebooks", "tables", "figures"):
+        paths[key].mkdir(parents=True, exist_ok=True)
+    notebooks = notebook_paths(notebooks_dir or _project_root(study.path) / "notebooks")
+    _ensure_kernel()
+    parameters = {"study": str(study.path), "lang": lang, "output_dir": str(paths["dir"])}
+    executed = []
+    for index, notebook in enumerate(notebooks, 1):
+        target = paths["notebooks"] / notebook.name
+        _say(progress, f"notebook {index}/{len(notebooks)}: {notebook.name}")
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
+                progress_bar=progress, cwd=str(notebook.parent), log_output=False,
+            )
+        except pm.PapermillExecutionError as exc:
+            raise ReportError(
+                f"notebook {notebook.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+                f"{exc.ename}: {exc.evalue}\nThe executed notebook is kept for inspection: {target}"
+            ) from None
+        timings[notebook.name] = round(time.perf_counter() - t0, 2)
+        executed.append(target)
+
+    title = study.title.get(lang, study.id)
+    banner = None
+    if study.synthetic:
+        banner = ("Synthetische gegevens: dit rapport is gemaakt met een verzonnen voorbeeldstudie, niet met echte bewoners."
+                  if lang == "nl" else
+                  "Synthetic data: this report was made from an invented example study, not from real residents.")
+    t0 = time.perf_counter()
+    assemble_html(executed, title=title, lang=lang, out_path=paths["html"], banner=banner)
+    outputs = {"html": paths["html"]}
+    if "docx" in formats:
+        outputs["docx"] = export_docx(paths["html"], paths["docx"])
+    if "pdf" in formats:
+        outputs["pdf"] = export_pdf(paths["html"], paths["pdf"])
+    timings["export"] = round(time.perf_counter() - t0, 2)
+    timings["total"] = round(time.perf_counter() - started, 2)
+
+    manifest_path = paths["manifest"]
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    root = _project_root(study.path)
+
+    def rel(p):
+        p = Path(p)
+        return str(p.relative_to(root)) if p.is_relative_to(root) else p.name
+
+    manifest.update({"study": study.id, "synthetic": study.synthetic, "versions": _versions()})
+    manifest.setdefault("builds", {})[lang] = {
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "parameters": {"study": rel(study.path), "lang": lang, "formats": list(formats), "kernel": KERNEL_NAME},
+        "inputs": {rel(p): h for p, h in info["inputs"].items()},
+        "import_skipped": info.get("skipped", False),
+        "notebooks": [rel(p) for p in executed],
+        "outputs": {fmt: {"path": rel(p), "sha256": file_sha256(p)} for fmt, p in outputs.items()},
+        "timings_seconds": timings,
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    _say(progress, f"done in {timings['total']} s")
+    return {**outputs, "notebooks": executed, "manifest": manifest_path, "timings": timings}

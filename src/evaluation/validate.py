@@ -1,0 +1,189 @@
+"""Codebook-driven validation of survey exports.
+
+Every problem is collected (never only the first) into a table a person can act
+on: file, row (as numbered in the file or spreadsheet), column, value, problem,
+expected, severity. Errors stop the import; warnings are reported and kept in
+the processed data's validation report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Instrument
+
+__all__ = ["ValidationResult", "ImportValidationError", "validate_wave", "PROBLEM_COLUMNS"]
+
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "severity"]
+
+
+@dataclass
+class ValidationResult:
+    """Typed wave data (raw ids still present), missing-answer reasons and problems."""
+
+    data: pd.DataFrame
+    missingness: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def n_errors(self) -> int:
+        return int((self.problems["severity"] == "error").sum())
+
+
+class ImportValidationError(ValueError):
+    """Raised when validation found errors; ``.problems`` is the full table."""
+
+    def __init__(self, problems: pd.DataFrame, report_path=None):
+        self.problems = problems
+        errors = problems[problems["severity"] == "error"]
+        lines = [f"{len(errors)} error(s) in the survey files (first 20 shown):"]
+        for row in errors.head(20).itertuples():
+            where = f"{row.file}, row {row.row}, column {row.column!r}" if row.row else f"{row.file}, column {row.column!r}"
+            value = "" if pd.isna(row.value) else f": found {row.value!r}"
+            lines.append(f"  - {where}{value}: {row.problem}; expected {row.expected}")
+        if report_path:
+            lines.append(f"The full list is in {report_path}")
+        super().__init__("\n".join(lines))
+
+
+def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numeric values and a mask of present-but-not-numeric values."""
+    values = pd.to_numeric(series.astype("object").where(series.notna(), np.nan), errors="coerce")
+    bad = series.notna() & values.isna()
+    return values.astype(float), bad
+
+
+def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, rename=None, file=None) -> ValidationResult:
+    """Check one wave's export against the codebook and type its values.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        As returned by :func:`evaluation.read_survey` (``attrs["source"]`` names the file).
+    instrument : Instrument
+        The survey codebook.
+    wave : str
+        Wave id (items with ``waves:`` not including it are not expected).
+    rename : dict, optional
+        Raw column name -> codebook name, for exports with other headers.
+    file : str, optional
+        File name for messages (default: from ``raw.attrs``).
+
+    Returns
+    -------
+    ValidationResult
+        ``data``: respondent and household ids (raw, pseudonymised later by the
+        import), ``wave``, background variables as category ids, one float column
+        per item (missing codes -> NaN). ``missingness``: respondent, wave, item,
+        code, reason. ``problems``: the columns in ``PROBLEM_COLUMNS``.
+
+    Examples
+    --------
+    >>> from evaluation.config import load_instrument
+    >>> inst = load_instrument("config/instruments/veerkracht-straat.yml")  # doctest: +SKIP
+    >>> res = validate_wave(raw, instrument=inst, wave="before")  # doctest: +SKIP
+    >>> res.n_errors  # doctest: +SKIP
+    0
+    """
+    file = file or raw.attrs.get("source", {}).get("file", "(data)")
+    header = int(raw.attrs.get("header_row", 1))
+    raw = raw.rename(columns=dict(rename or {}))
+    problems: list[dict] = []
+
+    def problem(column, index, value, text, expected, severity="error"):
+        row = header + 1 + int(index) if index is not None else None
+        problems.append(
+            {"file": file, "row": row, "column": column, "value": None if value is None or pd.isna(value) else str(value),
+             "problem": text, "expected": expected, "severity": severity}
+        )
+
+    raw = raw.reset_index(drop=True)
+    ids = instrument.identifiers
+    out = pd.DataFrame(index=raw.index)
+    known = set()
+
+    resp_col = ids.get("respondent")
+    known.add(resp_col)
+    if resp_col not in raw.columns:
+        problem(resp_col, None, None, "respondent id column missing", f"a column named {resp_col!r} (identifiers.respondent)")
+        out["respondent"] = pd.Series([f"row{i}" for i in raw.index], dtype="str")
+    else:
+        resp = raw[resp_col].astype("str").where(raw[resp_col].notna())
+        for i in resp.index[resp.isna()]:
+            problem(resp_col, i, None, "respondent id is empty", "a respondent id on every row")
+        dup = resp.notna() & resp.duplicated(keep=False)
+        for i in resp.index[dup]:
+            problem(resp_col, i, resp[i], "respondent id occurs more than once in this wave", "one row per respondent per wave")
+        out["respondent"] = resp
+    hh_col = ids.get("household")
+    if hh_col:
+        known.add(hh_col)
+        if hh_col in raw.columns:
+            out["household"] = raw[hh_col].astype("str").where(raw[hh_col].notna())
+            for i in out.index[out["household"].isna()]:
+                problem(hh_col, i, None, "household id is empty (respondent analysed as its own household)", "a household id", "warning")
+        else:
+            problem(hh_col, None, None, "household id column missing; households are not used in the analysis", f"a column named {hh_col!r}", "warning")
+    out["wave"] = wave
+
+    for var, spec in instrument.background.items():
+        column = spec["column"]
+        known.add(column)
+        if column not in raw.columns:
+            problem(column, None, None, f"background column for {var!r} missing", f"a column named {column!r}")
+            continue
+        values, bad = _numbers(raw[column])
+        mapping = {float(code): label["id"] for code, label in spec["codes"].items()}
+        categories = list(dict.fromkeys(mapping.values()))
+        invalid = values.notna() & ~values.isin(list(mapping))
+        for i in raw.index[bad | invalid]:
+            problem(column, i, raw.at[i, column], "not a valid code", ", ".join(f"{int(k)}={v}" for k, v in mapping.items()))
+        out[var] = pd.Categorical(values.map(mapping), categories=categories)
+
+    missing_rows = []
+    for item in instrument.items:
+        item_id = item["id"]
+        column = item.get("column", item_id)
+        known.add(column)
+        if item.get("waves") and wave not in item["waves"]:
+            continue
+        answers = instrument.answer_sets[item["answers"]]
+        if column not in raw.columns:
+            problem(column, None, None, "item column missing", f"a column named {column!r} (item {item_id} of the codebook)")
+            out[item_id] = np.nan
+            continue
+        values, bad = _numbers(raw[column])
+        missing_codes = {float(k): v for k, v in answers["missing"].items()}
+        is_missing = values.isin(list(missing_codes))
+        if answers["level"] == "numeric":
+            low, high = answers.get("min"), answers.get("max")
+            out_of_range = values.notna() & ~is_missing & (
+                (values < low if low is not None else False) | (values > high if high is not None else False)
+            )
+            expected = f"a number from {low} to {high}" + (f", or a missing code {sorted(missing_codes)}" if missing_codes else "")
+        else:
+            valid = [float(k) for k in answers["codes"]]
+            out_of_range = values.notna() & ~is_missing & ~values.isin(valid)
+            expected = "one of " + ", ".join(f"{k:g}" for k in valid + list(missing_codes))
+        for i in raw.index[bad | out_of_range]:
+            problem(column, i, raw.at[i, column], "not a number" if bad[i] else "value outside the answer codes", expected)
+        for i in raw.index[is_missing]:
+            code = values[i]
+            label = missing_codes[code]
+            missing_rows.append({"row": i, "item": item_id, "code": code, "reason": label.get("en", str(label)) if isinstance(label, dict) else str(label)})
+        out[item_id] = values.where(~is_missing & ~out_of_range)
+
+    direct = set(ids.get("direct") or [])
+    for column in raw.columns:
+        if column not in known and column not in direct:
+            problem(column, None, None, "column is not in the codebook and is not imported", "an item, background or identifier column", "warning")
+
+    missingness = pd.DataFrame(missing_rows, columns=["row", "item", "code", "reason"])
+    missingness.insert(0, "respondent", out["respondent"].reindex(missingness["row"]).to_numpy())
+    missingness.insert(1, "wave", wave)
+    missingness = missingness.drop(columns="row")
+    table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    table["row"] = table["row"].astype("Int64")
+    return ValidationResult(out, missingness, table)
