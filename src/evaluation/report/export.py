@@ -1,0 +1,466 @@
+"""Turn executed notebooks into the learning report: one self-contained HTML, then DOCX and PDF.
+
+The HTML is the master copy; Word and PDF are converted from it, so all three
+editions have the same content, headings and tables.
+
+What goes into the HTML (per notebook, in the order given):
+
+* markdown cells, rendered with markdown-it-py (CommonMark + tables + strikethrough);
+* from code cells only their rich outputs, first available in this order:
+  ``text/html`` > ``image/svg+xml`` > ``image/png`` > ``image/jpeg`` > ``text/markdown``.
+  Outputs that only have ``text/plain`` are left out (they are object reprs such as
+  ``<Axes: ...>``), and so are ``stream`` outputs (``print`` and warnings): narrative
+  text belongs in markdown cells or ``display(Markdown(...))``;
+* never code, raw cells, or cells tagged ``remove`` / ``remove-cell``.
+
+An ``error`` output anywhere means a notebook failed: :class:`ReportAssemblyError`
+is raised naming the notebook and cell instead of publishing a broken report.
+"""
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import lxml.html
+import nbformat
+from lxml import etree
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+__all__ = ["ReportAssemblyError", "assemble_html", "export_docx", "export_pdf"]
+
+#: Rich output types used, best first. ``text/plain`` is deliberately absent.
+MIME_PREFERENCE = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown")
+#: Cell tags that keep a cell (and its outputs) out of the report.
+REMOVE_TAGS = frozenset({"remove", "remove-cell"})
+#: The few words the assembler itself writes, per report language.
+LABELS = {
+    "nl": {"contents": "Inhoud", "figure": "Figuur", "about": "Over dit rapport"},
+    "en": {"contents": "Contents", "figure": "Figure", "about": "About this report"},
+}
+
+_IMAGE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
+_RESOURCE_ATTRIBUTES = ("src", "data", "poster", "srcset")
+_EXTERNAL_CSS = re.compile(r"""url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:)?//|@import""", re.IGNORECASE)
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+class ReportAssemblyError(ValueError):
+    """A notebook cannot be published as it is (failed cell, external resource, missing image)."""
+
+
+def assemble_html(
+    notebooks: Iterable[str | Path],
+    *,
+    title: str,
+    lang: str,
+    out_path: str | Path,
+    banner: str | None = None,
+    metadata: Mapping[str, object] | None = None,
+) -> Path:
+    """Write executed notebooks as one self-contained, accessible HTML report.
+
+    Parameters
+    ----------
+    notebooks : iterable of path-like
+        Executed ``.ipynb`` files in report order.
+    title : str
+        Report title, used in ``<title>`` and at the top of the page.
+    lang : {"nl", "en"}
+        Report language: the ``lang`` attribute of ``<html>`` and the language of the
+        few words the assembler writes itself ("Contents", "Figure").
+    out_path : path-like
+        Where to write the HTML; parent folders are created.
+    banner : str, optional
+        A notice shown first on the page (and on every PDF page), e.g. that the data are
+        synthetic.
+    metadata : mapping, optional
+        Label -> value pairs listed in a footer (e.g. study, build date, package version).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+
+    Raises
+    ------
+    ReportAssemblyError
+        If a cell has an ``error`` output, or an output or markdown cell refers to an
+        external resource (``http(s)://`` image, stylesheet, ...) or a missing local image.
+
+    Notes
+    -----
+    Self-contained means the file needs nothing else to display: images are embedded as
+    ``data:`` URIs (local and ``attachment:`` images in markdown cells too), the
+    stylesheet is inline and uses system fonts, and ``<script>`` elements are removed so
+    that the report needs no JavaScript. Links (``<a href>``) may point anywhere.
+
+    Every ``h1``-``h6`` gets a stable ``id`` (a slug of its text, numbered when repeated);
+    the table of contents lists ``h1`` and ``h2`` headings. Tables get ``scope`` on their
+    header cells; empty corner header cells become ``td``. Figures are wrapped in
+    ``<figure>``; their alt text comes from the output metadata key ``"alt"`` (e.g.
+    ``display(fig, metadata={"alt": "..."})``), else the cell metadata key ``"alt"``,
+    else "Figure n". An output metadata key ``"caption"`` becomes the ``<figcaption>``.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> from pathlib import Path
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Summary")])
+    >>> nbformat.write(nb, tmp / "summary.ipynb")
+    >>> out = assemble_html([tmp / "summary.ipynb"], title="Report", lang="en",
+    ...                     out_path=tmp / "report.html")
+    >>> '<h1 id="summary">Summary</h1>' in out.read_text(encoding="utf-8")
+    True
+    """
+    paths = [Path(p) for p in ([notebooks] if isinstance(notebooks, (str, Path)) else notebooks)]
+    if not paths:
+        raise ValueError("`notebooks` is empty; pass the executed .ipynb files in report order.")
+    if lang not in LABELS:
+        raise ValueError(f"`lang` is {lang!r}; pass one of {sorted(LABELS)}.")
+    if not str(title).strip():
+        raise ValueError("`title` is empty; pass the report title.")
+    labels = LABELS[lang]
+    main = etree.Element("div")
+    figures = 0
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"Notebook {str(path)!r} in `notebooks` does not exist.")
+        nb = nbformat.read(path, as_version=4)
+        _raise_on_errors(nb, path)
+        section = etree.SubElement(main, "section", {"class": "chapter"})
+        for index, cell in enumerate(nb.cells, start=1):
+            if REMOVE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+                continue
+            where = f"{path.name}, cell {index}"
+            for html, figure in _cell_html(cell, labels, figures):
+                figures += figure
+                block = lxml.html.fragment_fromstring(html, create_parent="div")
+                _make_self_contained(block, cell=cell, notebook_dir=path.parent, where=where)
+                block.set("class", "cell")
+                section.append(block)
+    _tidy_tables(main)
+    toc = _number_headings(main)
+    body = "\n".join(lxml.html.tostring(child, encoding="unicode") for child in main)
+    page = _template().render(
+        lang=lang,
+        title=title,
+        banner=banner,
+        labels=labels,
+        css=Markup(_css()),
+        toc=Markup(toc),
+        body=Markup(body),
+        metadata={str(k): str(v) for k, v in (metadata or {}).items()},
+        generator=f"evaluation {_version()}",
+    )
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
+    """Convert the assembled HTML report to a Word document with pandoc.
+
+    Parameters
+    ----------
+    html_path : path-like
+        A report written by :func:`assemble_html`.
+    out_path : path-like
+        Where to write the ``.docx``; parent folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+
+    Notes
+    -----
+    Uses the pandoc bundled with ``pypandoc-binary``, so the result does not depend on a
+    system pandoc. HTML headings become Word "Heading n" styles, tables become real Word
+    tables, embedded images are stored in the document, and the ``<title>`` becomes the
+    Word "Title" paragraph; the banner and the metadata footer are kept. Parts marked ``data-export-omit="docx"`` (the on-page title and
+    the HTML table of contents; Word has its own navigation pane) are left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "r.html").write_text("<html><body><h1>Summary</h1></body></html>")
+    >>> export_docx(tmp / "r.html", tmp / "r.docx").stat().st_size > 0
+    True
+    """
+    import pypandoc
+
+    source = _read_report(html_path, "html_path")
+    tree = lxml.html.document_fromstring(source.read_text(encoding="utf-8"))
+    for element in tree.xpath('//*[contains(concat(" ", @data-export-omit, " "), " docx ")]'):
+        element.drop_tree()
+    for landmark in tree.iter("header", "main", "footer"):
+        landmark.tag = "div"  # pandoc keeps only <main> when there is one, and drops <header>
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pypandoc.convert_text(
+        lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"),
+        "docx",
+        format="html",
+        outputfile=str(out),
+        extra_args=[f"--resource-path={source.parent}"],
+    )
+    return out
+
+
+def export_pdf(html_path: str | Path, out_path: str | Path) -> Path:
+    """Convert the assembled HTML report to an A4 PDF with WeasyPrint.
+
+    Parameters
+    ----------
+    html_path : path-like
+        A report written by :func:`assemble_html`.
+    out_path : path-like
+        Where to write the ``.pdf``; parent folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+
+    Notes
+    -----
+    Page size, margins, page numbers ("3 / 12") and the banner on every page come from the
+    report's print stylesheet (CSS ``@page``). The PDF is tagged (structure for screen
+    readers) and has bookmarks for the headings. Only ``data:`` and ``file:`` URLs are
+    fetched, so the conversion never goes online.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "r.html").write_text("<html><body><h1>Summary</h1></body></html>")
+    >>> export_pdf(tmp / "r.html", tmp / "r.pdf").read_bytes()[:5]
+    b'%PDF-'
+    """
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    source = _read_report(html_path, "html_path")
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fetcher = URLFetcher(allowed_protocols={"data", "file"})
+    HTML(filename=str(source), url_fetcher=fetcher).write_pdf(str(out), pdf_tags=True)
+    return out
+
+
+# --- notebook cells -> HTML fragments -------------------------------------------------------
+
+
+def _raise_on_errors(nb, path: Path) -> None:
+    for index, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise ReportAssemblyError(
+                    f"{path.name}, cell {index} failed with {output.get('ename')}: "
+                    f"{output.get('evalue')}. Fix the cell and run the notebook again; "
+                    f"the executed notebook is at {path}."
+                )
+
+
+def _cell_html(cell, labels: Mapping[str, str], figures: int):
+    """Yield ``(html, is_figure)`` for each part of ``cell`` that belongs in the report."""
+    if cell.cell_type == "markdown":
+        if cell.source.strip():
+            yield _markdown().render(cell.source), 0
+        return
+    if cell.cell_type != "code":
+        return
+    for output in cell.get("outputs", []):
+        if output.get("output_type") not in ("display_data", "execute_result"):
+            continue
+        data = output.get("data", {})
+        mime = next((m for m in MIME_PREFERENCE if m in data), None)
+        if mime is None:
+            continue
+        if mime == "text/html":
+            yield _as_text(data[mime]), 0
+        elif mime == "text/markdown":
+            yield _markdown().render(_as_text(data[mime])), 0
+        else:
+            figures += 1
+            yield _figure_html(output, cell, mime, labels, figures), 1
+
+
+def _figure_html(output, cell, mime: str, labels: Mapping[str, str], number: int) -> str:
+    meta = output.get("metadata", {})
+    raw = _as_text(output["data"][mime])
+    payload = (
+        base64.b64encode(raw.encode("utf-8")).decode("ascii")
+        if mime == "image/svg+xml"
+        else "".join(raw.split())
+    )
+    alt = meta.get("alt") or cell.get("metadata", {}).get("alt") or f"{labels['figure']} {number}"
+    img = etree.Element("img", {"src": f"data:{mime};base64,{payload}", "alt": str(alt)})
+    width = meta.get(mime, {}).get("width") if isinstance(meta.get(mime), dict) else None
+    if width:
+        img.set("width", str(int(width)))
+    figure = etree.Element("figure")
+    figure.append(img)
+    if meta.get("caption"):
+        etree.SubElement(figure, "figcaption").text = str(meta["caption"])
+    return lxml.html.tostring(figure, encoding="unicode")
+
+
+def _as_text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+# --- making fragments self-contained ----------------------------------------------------------
+
+
+def _make_self_contained(block, *, cell, notebook_dir: Path, where: str) -> None:
+    for script in block.xpath(".//script"):
+        script.drop_tree()
+    for element in block.iter(etree.Element):
+        for attribute in _RESOURCE_ATTRIBUTES:
+            value = element.get(attribute)
+            if value and _is_external(value):
+                raise ReportAssemblyError(
+                    f"{where}: <{element.tag} {attribute}={value!r}> loads an external resource; "
+                    "the report must be self-contained. Save the file next to the notebook and "
+                    "refer to it by a relative path (it is then embedded)."
+                )
+        if element.tag == "link" and _is_external(element.get("href", "")):
+            raise ReportAssemblyError(
+                f"{where}: <link href={element.get('href')!r}> loads an external resource; "
+                "inline the stylesheet instead."
+            )
+        css = (element.text or "") if element.tag == "style" else element.get("style", "")
+        if _EXTERNAL_CSS.search(css):
+            raise ReportAssemblyError(
+                f"{where}: CSS with @import or url(//...) loads external resources; "
+                "inline the styles and embed images as data: URIs."
+            )
+    for img in block.iter("img"):
+        img.set("src", _embedded_src(img.get("src", ""), cell=cell, notebook_dir=notebook_dir, where=where))
+        if img.get("alt") is None:
+            img.set("alt", "")
+
+
+def _is_external(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return bool(parts.netloc) or parts.scheme.lower() not in ("", "data", "attachment")
+
+
+def _embedded_src(src: str, *, cell, notebook_dir: Path, where: str) -> str:
+    if src.startswith("data:"):
+        return src
+    if src.startswith("attachment:"):
+        name = unquote(src.removeprefix("attachment:"))
+        bundle = cell.get("attachments", {}).get(name)
+        if not bundle:
+            raise ReportAssemblyError(f"{where}: the cell has no attachment {name!r} for <img src={src!r}>.")
+        mime, payload = next(iter(bundle.items()))
+        return f"data:{mime};base64,{''.join(_as_text(payload).split())}"
+    path = notebook_dir / unquote(urlsplit(src).path)
+    if not src or not path.is_file():
+        raise ReportAssemblyError(
+            f"{where}: image {src!r} not found (looked for {path}); "
+            "paths are relative to the notebook's folder."
+        )
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+# --- whole-document passes ----------------------------------------------------------------------
+
+
+def _tidy_tables(root) -> None:
+    """Header cells get ``scope``; empty corner header cells become data cells."""
+    for table in root.iter("table"):
+        table.attrib.pop("border", None)
+        for th in table.xpath("./thead//th | .//tr[not(ancestor::tbody) and not(ancestor::thead)][1]/th"):
+            if not "".join(th.itertext()).strip() and len(th) == 0:
+                th.tag = "td"
+            else:
+                th.set("scope", "colgroup" if int(th.get("colspan", "1")) > 1 else "col")
+        for th in table.xpath("./tbody//th"):
+            th.set("scope", "rowgroup" if int(th.get("rowspan", "1")) > 1 else "row")
+
+
+def _slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "section"
+
+
+def _number_headings(root) -> str:
+    """Give every heading a unique stable id; return the h1/h2 table of contents as HTML."""
+    used = {el.get("id") for el in root.iter(etree.Element) if el.get("id")}
+    entries = []
+    for heading in root.iter(*_HEADINGS):
+        text = " ".join("".join(heading.itertext()).split())
+        if not heading.get("id"):
+            base = slug = _slugify(text)
+            n = 1
+            while slug in used:
+                n += 1
+                slug = f"{base}-{n}"
+            used.add(slug)
+            heading.set("id", slug)
+        if heading.tag in ("h1", "h2") and text:
+            entries.append((heading.tag, heading.get("id"), text))
+    if not entries:
+        return ""
+    toc = etree.Element("ul")
+    parent = None
+    for tag, anchor, text in entries:
+        if tag == "h2" and parent is not None:
+            sub = parent.find("ul")
+            target = sub if sub is not None else etree.SubElement(parent, "ul")
+        else:
+            target = toc
+        item = etree.SubElement(target, "li")
+        etree.SubElement(item, "a", {"href": f"#{anchor}"}).text = text
+        parent = item if tag == "h1" else parent
+    return lxml.html.tostring(toc, encoding="unicode")
+
+
+# --- resources ----------------------------------------------------------------------------------------
+
+
+@cache
+def _template() -> jinja2.Template:
+    text = resources.files(__package__).joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    return jinja2.Environment(autoescape=True, keep_trailing_newline=True).from_string(text)
+
+
+@cache
+def _css() -> str:
+    return resources.files(__package__).joinpath("templates/report.css").read_text(encoding="utf-8")
+
+
+def _version() -> str:
+    from evaluation import __version__
+
+    return __version__
+
+
+def _read_report(path: str | Path, name: str) -> Path:
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"`{name}` {str(source)!r} does not exist; run assemble_html first.")
+    return source
