@@ -140,7 +140,7 @@ def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None) -> p
         )
     if frame.empty:
         raise SurveyReadError(f"{path}: the file has a header but no data rows.")
-    dupes = frame.columns[frame.columns.duplicated()].tolist()
+    dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
     if dupes:
         raise SurveyReadError(f"{path}: duplicate column names {dupes}; rename them in the export so each column is unique.")
     frame.attrs["source"] = source
@@ -162,7 +162,8 @@ def _read_csv(path, raw, *, encoding, sep, decimal):
         frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.ParserError as exc:
         raise SurveyReadError(f"{path}: not a well-formed CSV ({exc}); check the separator (detected {dialect['sep']!r}).") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    header = next(csv.reader(io.StringIO(text), delimiter=dialect["sep"]), [])
+    frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda col: col.str.strip())
     if dialect["decimal"] == ",":
         frame = frame.apply(lambda col: col.where(~col.str.match(_DECIMAL_COMMA.pattern), col.str.replace(",", ".", regex=False)))
