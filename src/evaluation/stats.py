@@ -1,0 +1,1016 @@
+"""Survey statistics: paired and independent tests with effect sizes, proportions,
+multiplicity, confidence intervals with a finite-population correction, and power.
+
+Every test returns a :class:`pandas.Series` "record" whose fields are documented in
+the function's docstring, so that results of many outcomes stack into a tidy table
+with ``pd.DataFrame([...])``.
+
+Sign conventions (the same everywhere in this module):
+
+* paired data: the change is ``after - before``; ``statistic`` and ``estimate`` are
+  computed on ``after - before`` (R: ``t.test(after, before, paired = TRUE)``);
+* two independent groups: ``estimate = a - b`` and the statistic follows R's
+  ``t.test(a, b)`` / ``wilcox.test(a, b)`` (positive when ``a`` is larger);
+* proportions (paired or not): ``estimate = p(after) - p(before)``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+from scipy import stats as sps
+
+__all__ = [
+    "paired_test",
+    "independent_test",
+    "proportion_test",
+    "adjust_pvalues",
+    "minimal_detectable_effect",
+    "mean_ci",
+    "proportion_ci",
+]
+
+_EPS = 10 * np.finfo(float).eps  # fuzz used by R's q* functions
+
+TEST_FIELDS = [
+    "statistic", "df", "p_value", "estimate", "ci_low", "ci_high", "effect_size",
+    "effect_ci_low", "effect_ci_high", "effect_size_name", "n", "method",
+]
+
+
+# --------------------------------------------------------------------------- input checks
+def _numeric(values, name: str) -> np.ndarray:
+    """Return `values` as a 1-D float array (NaN kept) or raise naming `name`."""
+    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        raise TypeError(
+            f"`{name}` must be an array-like of numbers (list, numpy array or pandas "
+            f"Series); got {type(values).__name__} {values!r}."
+        )
+    series = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values)
+    if series.ndim != 1 or np.ndim(values) != 1:
+        raise ValueError(f"`{name}` must be one-dimensional; got shape {np.shape(values)}.")
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = series[converted.isna() & series.notna()]
+    if len(bad):
+        raise TypeError(
+            f"`{name}` must be numeric; found non-numeric value(s) such as {bad.iloc[0]!r}. "
+            "Map answer labels to numbers first (for example with the codebook) or pass NaN "
+            "for missing answers."
+        )
+    return converted.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _check_confidence(confidence) -> float:
+    if not isinstance(confidence, (int, float, np.floating)) or not 0 < confidence < 1:
+        raise ValueError(
+            f"`confidence` must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}."
+        )
+    return float(confidence)
+
+
+def _check_choice(value, name: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
+    return value
+
+
+def _complete_pairs(before, after) -> tuple[np.ndarray, np.ndarray]:
+    b, a = _numeric(before, "before"), _numeric(after, "after")
+    if len(b) != len(a):
+        raise ValueError(
+            f"`before` has {len(b)} values but `after` has {len(a)}; pass equal-length "
+            "arrays with the two answers of the same respondents in the same order."
+        )
+    keep = np.isfinite(b) & np.isfinite(a)
+    if keep.sum() < 2:
+        raise ValueError(
+            f"`before` and `after` have {int(keep.sum())} complete pair(s) (both values "
+            "present); at least two are needed. Check that the same respondents are aligned "
+            "and that missing answers are not in every pair."
+        )
+    return b[keep], a[keep]
+
+
+def _sample(values, name: str) -> np.ndarray:
+    x = _numeric(values, name)
+    x = x[np.isfinite(x)]
+    if len(x) < 2:
+        raise ValueError(
+            f"`{name}` has {len(x)} non-missing value(s); at least two are needed."
+        )
+    return x
+
+
+def _record(**fields) -> pd.Series:
+    return pd.Series(fields, dtype=object).infer_objects()
+
+
+# --------------------------------------------------------------------------- building blocks
+def _two_sided_normal_p(z: float) -> float:
+    return float(min(1.0, 2 * sps.norm.sf(abs(z))))
+
+
+def _noncentral_t_limits(t_obs: float, df: float, confidence: float) -> tuple[float, float]:
+    """Noncentrality parameters whose noncentral-t puts `t_obs` at the tail quantiles.
+
+    Solves ``nct.cdf(t_obs, df, ncp) = 1 - alpha/2`` (lower) and ``= alpha/2`` (upper)
+    with :func:`scipy.optimize.brentq`; the cdf decreases in ``ncp``.
+    """
+    alpha = 1 - confidence
+
+    def solve(target: float) -> float:
+        def f(ncp):
+            return sps.nct.cdf(t_obs, df, ncp) - target
+
+        step = 1.0 + abs(t_obs) / 2
+        lo, hi = t_obs - step, t_obs + step
+        while f(lo) < 0:
+            lo -= step
+            step *= 2
+        while f(hi) > 0:
+            hi += step
+            step *= 2
+        return optimize.brentq(f, lo, hi, xtol=1e-12)
+
+    return solve(1 - alpha / 2), solve(alpha / 2)
+
+
+def _fisher_z_ci(r: float, se: float, confidence: float) -> tuple[float, float]:
+    """CI for a correlation-type effect size via atanh, as R effectsize::rank_biserial."""
+    z = sps.norm.ppf(1 - (1 - confidence) / 2)
+    zr = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
+    return float(np.tanh(zr - z * se)), float(np.tanh(zr + z * se))
+
+
+def _step_root(fun, lo: float, hi: float, target: float, knots: np.ndarray) -> float:
+    """Where the decreasing step function `fun` crosses `target`, as R's wilcox.test.
+
+    R finds the confidence limits with ``uniroot(tol = 1e-4)`` on a step function whose
+    jumps are at the Walsh averages (one sample) or pairwise differences (two samples); the
+    exact crossing is one of those `knots`, which is returned here.
+    """
+    if fun(lo) - target <= 0:
+        return lo
+    if fun(hi) - target >= 0:
+        return hi
+    root = optimize.brentq(lambda d: fun(d) - target, lo, hi, xtol=1e-12, rtol=1e-15)
+    nearest = knots[np.argmin(np.abs(knots - root))]
+    return float(nearest) if abs(nearest - root) < 1e-8 * max(1.0, abs(root)) else float(root)
+
+
+def _tie_term(values: np.ndarray) -> float:
+    """Sum of t^3 - t over groups of tied values."""
+    _, counts = np.unique(values, return_counts=True)
+    return float(np.sum(counts.astype(float) ** 3 - counts))
+
+
+def _signrank_cdf(n: int) -> np.ndarray:
+    """Exact null cdf of the signed-rank statistic V for n untied nonzero values."""
+    counts = np.zeros(n * (n + 1) // 2 + 1)
+    counts[0] = 1.0
+    for i in range(1, n + 1):
+        counts[i:] = counts[i:] + counts[:-i].copy()
+    return np.cumsum(counts) / 2.0**n
+
+
+def _ranksum_cdf(m: int, n: int) -> np.ndarray:
+    """Exact null cdf of the Mann-Whitney U (R's W) for untied samples of sizes m, n."""
+    # table[j] = counts of U for (i, j); recursion c(i, j)[u] = c(i-1, j)[u-j] + c(i, j-1)[u]
+    table = [np.ones(1) for _ in range(n + 1)]  # i = 0: U = 0 with one arrangement
+    for i in range(1, m + 1):
+        row = [np.ones(1)]  # j = 0
+        for j in range(1, n + 1):
+            size = i * j + 1
+            c = np.zeros(size)
+            up = table[j]
+            c[j:j + len(up)] += up
+            left = row[j - 1]
+            c[: len(left)] += left
+            row.append(c)
+        table = row
+    counts = table[n]
+    return np.cumsum(counts) / counts.sum()
+
+
+def _quantile_from_cdf(cdf: np.ndarray, p: float) -> int:
+    """Smallest q with cdf[q] >= p (R's qsignrank/qwilcox, with R's fuzz)."""
+    return int(np.searchsorted(cdf, p - _EPS, side="left"))
+
+
+def _exact_two_sided_p(cdf: np.ndarray, statistic: float, center: float) -> float:
+    s = int(round(statistic))
+    p = 1 - cdf[s - 1] if statistic > center else cdf[s]
+    return float(min(1.0, 2 * p))
+
+
+# --------------------------------------------------------------------------- paired
+def paired_test(before, after, *, method: str = "t", confidence: float = 0.95) -> pd.Series:
+    """Compare two paired measurements of the same respondents (change = after − before).
+
+    Parameters
+    ----------
+    before, after : array-like of float
+        Equal-length answers of the same respondents in the same order. Pairs with a
+        missing value on either side are dropped.
+    method : {"t", "wilcoxon"}
+        ``"t"``: paired t-test with Cohen's d_z. ``"wilcoxon"``: Wilcoxon signed-rank
+        test exactly as R's ``wilcox.test(after, before, paired = TRUE, conf.int = TRUE)``
+        with the matched-pairs rank-biserial correlation.
+    confidence : float
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    pandas.Series
+        statistic
+            t (``"t"``) or R's V, the sum of the ranks of the positive ``after − before``
+            differences (``"wilcoxon"``).
+        df
+            Degrees of freedom (n − 1) for t; NaN for Wilcoxon.
+        p_value
+            Two-sided p-value.
+        estimate
+            Mean of ``after − before`` (t) or the Hodges–Lehmann pseudomedian: the median
+            of the Walsh averages of the nonzero differences (Wilcoxon).
+        ci_low, ci_high
+            Confidence interval of the estimate.
+        effect_size, effect_ci_low, effect_ci_high
+            Cohen's d_z (t) or matched-pairs rank-biserial correlation (Wilcoxon) and CI.
+        effect_size_name
+            ``"d_z"`` or ``"rank_biserial"``.
+        n
+            Number of complete pairs used (zero differences included).
+        method
+            Description of the test.
+
+    Notes
+    -----
+    **t.** With differences :math:`d_i = after_i - before_i`,
+    :math:`t = \\bar d / (s_d/\\sqrt n)`, df = n − 1, CI :math:`\\bar d \\pm t_{df} s_d/\\sqrt n`.
+    :math:`d_z = \\bar d / s_d = t/\\sqrt n`; its CI inverts the noncentral t:
+    the noncentrality parameters λ with ``nct.cdf(t, df, λ) = 1 − α/2`` and ``α/2`` are
+    found with Brent's method and divided by √n (Steiger & Fouladi 1997; as
+    ``effectsize::cohens_d(paired = TRUE)`` in R).
+
+    **Wilcoxon.** Zero differences are dropped, as R does. When fewer than 50 nonzero
+    differences remain and none of their absolute values are tied, the p-value and CI are
+    exact (signed-rank distribution; CI from the order statistics of the Walsh averages,
+    R's ``qsignrank`` rule). Otherwise R's normal approximation is used,
+    :math:`z = (V - n(n+1)/4 - \\tfrac12\\operatorname{sign}) / \\sqrt{n(n+1)(2n+1)/24 -
+    \\sum(t^3-t)/48}`, with the continuity correction, and the CI is R's inversion of that
+    statistic; R locates the limits with ``uniroot(tol = 1e-4)``, this function returns the
+    Walsh average at which the statistic crosses the normal quantile, so limits agree with
+    R to about 1e-4. R's asymptotic branch reports a root of the statistic as estimate,
+    which can be any point of a flat stretch around the pseudomedian; the median of the
+    Walsh averages returned here lies in that stretch.
+    The rank-biserial correlation is :math:`r = (T_+ - T_-)/(T_+ + T_-)` over the nonzero
+    differences (Kerby 2014); its CI uses Fisher's z with
+    :math:`SE = \\sqrt{(2n^3 + 3n^2 + n)/6} / (n(n+1)/2)`, as R's
+    ``effectsize::rank_biserial(paired = TRUE)``.
+
+    References
+    ----------
+    Hollander, M., Wolfe, D. A. & Chicken, E. (2014). Nonparametric statistical methods
+    (3rd ed.). Wiley. Kerby, D. S. (2014). The simple difference formula. Comprehensive
+    Psychology 3. Steiger, J. H. & Fouladi, R. T. (1997). Noncentrality interval estimation.
+
+    Examples
+    --------
+    >>> res = paired_test([3, 4, 2, 5, 3], [4, 4, 3, 5, 5])
+    >>> round(float(res["estimate"]), 3), round(float(res["statistic"]), 3)
+    (0.8, 2.138)
+    """
+    _check_choice(method, "method", ("t", "wilcoxon"))
+    confidence = _check_confidence(confidence)
+    b, a = _complete_pairs(before, after)
+    d = a - b
+    n = len(d)
+    if method == "t":
+        sd = float(np.std(d, ddof=1))
+        if sd == 0:
+            raise ValueError(
+                "The differences `after - before` have zero variance (every pair changed by "
+                f"{d[0]:g}); a t-test is undefined. Report the change directly or use "
+                "method='wilcoxon'."
+            )
+        mean = float(d.mean())
+        se = sd / np.sqrt(n)
+        t = mean / se
+        df = n - 1
+        q = sps.t.ppf(1 - (1 - confidence) / 2, df)
+        lam_lo, lam_hi = _noncentral_t_limits(t, df, confidence)
+        return _record(
+            statistic=t, df=float(df), p_value=float(2 * sps.t.sf(abs(t), df)),
+            estimate=mean, ci_low=mean - q * se, ci_high=mean + q * se,
+            effect_size=mean / sd, effect_ci_low=lam_lo / np.sqrt(n),
+            effect_ci_high=lam_hi / np.sqrt(n), effect_size_name="d_z", n=n,
+            method="paired t-test",
+        )
+    return _wilcoxon_signed_rank(d, n, confidence)
+
+
+def _wilcoxon_signed_rank(d: np.ndarray, n: int, confidence: float) -> pd.Series:
+    x = d[d != 0]
+    nx = len(x)
+    if nx == 0:
+        raise ValueError(
+            "Every pair has `after - before` equal to 0; the signed-rank test is undefined. "
+            "Report 'no change' directly."
+        )
+    ranks = sps.rankdata(np.abs(x))
+    v = float(ranks[x > 0].sum())
+    total = nx * (nx + 1) / 2
+    alpha = 1 - confidence
+    walsh = ((x[:, None] + x[None, :]) / 2)[np.triu_indices(nx)]
+    walsh.sort()
+    exact = nx < 50 and len(np.unique(ranks)) == nx and nx == n
+    if exact:
+        cdf = _signrank_cdf(nx)
+        p = _exact_two_sided_p(cdf, v, total / 2)
+        qu = max(_quantile_from_cdf(cdf, alpha / 2), 1)
+        ci = (walsh[qu - 1], walsh[int(total - qu)])
+        label = "Wilcoxon signed-rank exact test"
+    else:
+        z = (v - total / 2 - 0.5 * np.sign(v - total / 2)) / np.sqrt(
+            nx * (nx + 1) * (2 * nx + 1) / 24 - _tie_term(ranks) / 48
+        )
+        p = _two_sided_normal_p(z)
+
+        def w(shift: float) -> float:
+            xd = x - shift
+            xd = xd[xd != 0]
+            m = len(xd)
+            r = sps.rankdata(np.abs(xd))
+            zd = r[xd > 0].sum() - m * (m + 1) / 4
+            sigma = np.sqrt(m * (m + 1) * (2 * m + 1) / 24 - _tie_term(r) / 48)
+            return (zd - 0.5 * np.sign(zd)) / sigma
+
+        q = sps.norm.ppf(1 - alpha / 2)
+        ci = (_step_root(w, x.min(), x.max(), q, walsh),
+              _step_root(w, x.min(), x.max(), -q, walsh))
+        label = "Wilcoxon signed-rank test with continuity correction"
+    r_rb = (2 * v - total) / total
+    se = np.sqrt((2 * nx**3 + 3 * nx**2 + nx) / 6) / total
+    lo, hi = _fisher_z_ci(r_rb, se, confidence)
+    return _record(
+        statistic=v, df=np.nan, p_value=p, estimate=float(np.median(walsh)),
+        ci_low=float(ci[0]), ci_high=float(ci[1]), effect_size=r_rb, effect_ci_low=lo,
+        effect_ci_high=hi, effect_size_name="rank_biserial", n=n, method=label,
+    )
+
+
+# --------------------------------------------------------------------------- independent
+def independent_test(a, b, *, method: str = "welch", confidence: float = 0.95) -> pd.Series:
+    """Compare two independent groups (for instance the two waves' cross-sections).
+
+    Parameters
+    ----------
+    a, b : array-like of float
+        The two samples; missing values are dropped. ``estimate`` is ``a − b``: pass the
+        follow-up wave as `a` to read the estimate as a change.
+    method : {"welch", "mannwhitney", "brunnermunzel"}
+        Welch t-test with Hedges' g; Wilcoxon–Mann–Whitney rank-sum test as R's
+        ``wilcox.test(a, b, conf.int = TRUE)``; or the Brunner–Munzel test
+        (:func:`scipy.stats.brunnermunzel`). Both rank tests report Cliff's delta.
+    confidence : float
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    pandas.Series
+        statistic
+            Welch t of ``a − b``; R's W = U of `a` (number of pairs with ``a > b``, ties
+            counting ½) for Mann–Whitney; the Brunner–Munzel statistic as scipy and R's
+            ``lawstat::brunner.munzel.test(a, b)`` compute it (positive when `b` tends to
+            be larger).
+        df
+            Welch–Satterthwaite df; the Brunner–Munzel df; NaN for Mann–Whitney.
+        p_value
+            Two-sided p-value.
+        estimate, ci_low, ci_high
+            ``mean(a) − mean(b)`` with Welch CI, or for both rank tests the Hodges–Lehmann
+            shift (median of all differences ``a_i − b_j``) with R's ``wilcox.test`` CI.
+        effect_size, effect_ci_low, effect_ci_high, effect_size_name
+            Hedges' g (Welch) or Cliff's delta (rank tests) with CI.
+        n, n_a, n_b
+            Total and per-group numbers of non-missing values.
+        method
+            Description of the test.
+
+    Notes
+    -----
+    **Welch**: :math:`t = (\\bar a - \\bar b)/\\sqrt{s_a^2/n_a + s_b^2/n_b}` with
+    Welch–Satterthwaite df. **Hedges' g** = J·d with pooled-SD Cohen's d and the exact
+    correction :math:`J = \\Gamma(m/2)/(\\sqrt{m/2}\\,\\Gamma((m-1)/2))`, m = n_a + n_b − 2.
+    Its CI inverts the noncentral t of the pooled-variance statistic
+    :math:`d\\sqrt{n_a n_b/(n_a+n_b)}` (m df) and multiplies the d limits by J, as R's
+    ``effectsize::hedges_g``.
+
+    **Mann–Whitney**: exact p and CI (``qwilcox`` order statistics of the pairwise
+    differences) when both groups have fewer than 50 values and there are no ties;
+    otherwise R's normal approximation with tie correction and continuity correction,
+    and the CI inverts it (limits at pairwise differences; R's ``uniroot`` agrees to about
+    1e-4). The HL shift CI assumes the two distributions differ by a shift; the
+    Brunner–Munzel p-value does not, but its row reports the same shift and CI.
+
+    **Cliff's delta** :math:`\\delta = P(a > b) - P(a < b) = 2W/(n_a n_b) - 1`; CI by
+    Fisher's z with :math:`SE = \\sqrt{(n_a + n_b + 1)/(3 n_a n_b)}` (as R's
+    ``effectsize::cliffs_delta`` / ``rank_biserial``).
+
+    References
+    ----------
+    Hedges, L. V. & Olkin, I. (1985). Statistical methods for meta-analysis.
+    Brunner, E. & Munzel, U. (2000). Biometrical Journal 42, 17–25.
+    Cliff, N. (1993). Psychological Bulletin 114, 494–509.
+
+    Examples
+    --------
+    >>> res = independent_test([4, 5, 3, 4, 5], [3, 2, 4, 3, 3])
+    >>> round(float(res["estimate"]), 3), round(float(res["p_value"]), 3)
+    (1.2, 0.041)
+    """
+    _check_choice(method, "method", ("welch", "mannwhitney", "brunnermunzel"))
+    confidence = _check_confidence(confidence)
+    x, y = _sample(a, "a"), _sample(b, "b")
+    nx, ny = len(x), len(y)
+    if method == "welch":
+        vx, vy = x.var(ddof=1), y.var(ddof=1)
+        if vx == 0 and vy == 0:
+            raise ValueError(
+                "Both `a` and `b` have zero variance (every value in each group is the same);"
+                " a t-test is undefined. Report the two values or use method='mannwhitney'."
+            )
+        diff = float(x.mean() - y.mean())
+        se2 = vx / nx + vy / ny
+        t = diff / np.sqrt(se2)
+        df = se2**2 / ((vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1))
+        q = sps.t.ppf(1 - (1 - confidence) / 2, df)
+        m = nx + ny - 2
+        sp = np.sqrt(((nx - 1) * vx + (ny - 1) * vy) / m)
+        scale = np.sqrt(1 / nx + 1 / ny)
+        j = np.exp(special.gammaln(m / 2) - special.gammaln((m - 1) / 2)) / np.sqrt(m / 2)
+        lam_lo, lam_hi = _noncentral_t_limits(diff / sp / scale, m, confidence)
+        return _record(
+            statistic=t, df=float(df), p_value=float(2 * sps.t.sf(abs(t), df)),
+            estimate=diff, ci_low=diff - q * np.sqrt(se2), ci_high=diff + q * np.sqrt(se2),
+            effect_size=j * diff / sp, effect_ci_low=j * lam_lo * scale,
+            effect_ci_high=j * lam_hi * scale, effect_size_name="hedges_g", n=nx + ny,
+            n_a=nx, n_b=ny, method="Welch two-sample t-test",
+        )
+    return _rank_test(x, y, method, confidence)
+
+
+def _rank_test(x: np.ndarray, y: np.ndarray, method: str, confidence: float) -> pd.Series:
+    nx, ny = len(x), len(y)
+    alpha = 1 - confidence
+    pooled = np.concatenate([x, y])
+    ranks = sps.rankdata(pooled)
+    w_stat = float(ranks[:nx].sum() - nx * (nx + 1) / 2)
+    diffs = np.sort((x[:, None] - y[None, :]).ravel())
+    ties = _tie_term(ranks)
+    if nx < 50 and ny < 50 and ties == 0:
+        cdf = _ranksum_cdf(nx, ny)
+        p = _exact_two_sided_p(cdf, w_stat, nx * ny / 2)
+        qu = max(_quantile_from_cdf(cdf, alpha / 2), 1)
+        ci = (diffs[qu - 1], diffs[nx * ny - qu])
+        label = "Wilcoxon-Mann-Whitney exact test"
+    else:
+        def w(shift: float) -> float:
+            r = sps.rankdata(np.concatenate([x - shift, y]))
+            dz = r[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
+            sigma = np.sqrt(nx * ny / 12 * ((nx + ny + 1) - _tie_term(r) / ((nx + ny) * (nx + ny - 1))))
+            return (dz - 0.5 * np.sign(dz)) / sigma
+
+        p = _two_sided_normal_p(w(0.0))
+        q = sps.norm.ppf(1 - alpha / 2)
+        lo, hi = x.min() - y.max(), x.max() - y.min()
+        ci = (_step_root(w, lo, hi, q, diffs), _step_root(w, lo, hi, -q, diffs))
+        label = "Wilcoxon-Mann-Whitney test with continuity correction"
+    delta = 2 * w_stat / (nx * ny) - 1
+    d_lo, d_hi = _fisher_z_ci(delta, np.sqrt((nx + ny + 1) / (3 * nx * ny)), confidence)
+    statistic, df = w_stat, np.nan
+    if method == "brunnermunzel":
+        bm = sps.brunnermunzel(x, y)
+        statistic, p = float(bm.statistic), float(bm.pvalue)
+        df = float(bm.df) if hasattr(bm, "df") else _brunner_munzel_df(x, y)
+        label = "Brunner-Munzel test"
+    return _record(
+        statistic=statistic, df=df, p_value=float(p), estimate=float(np.median(diffs)),
+        ci_low=float(ci[0]), ci_high=float(ci[1]), effect_size=delta, effect_ci_low=d_lo,
+        effect_ci_high=d_hi, effect_size_name="cliffs_delta", n=nx + ny, n_a=nx, n_b=ny,
+        method=label,
+    )
+
+
+def _brunner_munzel_df(x: np.ndarray, y: np.ndarray) -> float:
+    """Satterthwaite df of the Brunner–Munzel statistic (Brunner & Munzel 2000, eq. 4.3)."""
+    nx, ny = len(x), len(y)
+    r = sps.rankdata(np.concatenate([x, y]))
+    rx, ry = r[:nx], r[nx:]
+    sx = np.sum((rx - sps.rankdata(x) - rx.mean() + (nx + 1) / 2) ** 2) / (nx - 1)
+    sy = np.sum((ry - sps.rankdata(y) - ry.mean() + (ny + 1) / 2) ** 2) / (ny - 1)
+    return float((nx * sx + ny * sy) ** 2 / ((nx * sx) ** 2 / (nx - 1) + (ny * sy) ** 2 / (ny - 1)))
+
+
+# --------------------------------------------------------------------------- proportions
+def _wilson(successes: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson score interval for successes/n (n may be non-integer, an effective size)."""
+    p = successes / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return float(centre - half), float(centre + half)
+
+
+def _labels(values, name: str) -> pd.Series:
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+        raise TypeError(
+            f"`{name}` must be a one-dimensional array-like of answers (0/1 or labels); "
+            f"got {type(values).__name__}."
+        )
+    series = pd.Series(values).reset_index(drop=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(series.cat.categories.dtype)
+    return series
+
+
+def _categories(samples: list[pd.Series], categories) -> list:
+    seen = pd.concat([s.dropna() for s in samples]).unique().tolist()
+    if categories is None:
+        try:
+            categories = sorted(seen)
+        except TypeError:
+            categories = sorted(seen, key=str)
+    categories = list(categories)
+    unknown = [v for v in seen if v not in categories]
+    if unknown:
+        raise ValueError(
+            f"Answers {unknown!r} are not in `categories` {categories!r}; add them or map "
+            "them to NaN."
+        )
+    if len(categories) < 2:
+        raise ValueError(
+            f"Found only the category {categories!r}; a proportion test needs two or more. "
+            "Pass `categories` to name the answers that could have been given."
+        )
+    return categories
+
+
+def proportion_test(before, after=None, *, paired: bool = True, confidence: float = 0.95,
+                    categories=None) -> pd.Series:
+    """Test a change in a yes/no (or categorical) answer between two waves.
+
+    Parameters
+    ----------
+    before, after : array-like
+        Answers (0/1, booleans or labels); NaN is missing. Paired: equal-length arrays of
+        the same respondents (pairs with a missing side are dropped). Unpaired: the two
+        waves' samples, of any lengths.
+    paired : bool
+        McNemar / Stuart–Maxwell (True) or two independent proportions (False).
+    confidence : float
+        Level of the confidence interval of the difference.
+    categories : sequence, optional
+        All possible answers in order; default the sorted observed answers. With two
+        categories the proportion is that of the **last** one (1 for 0/1 data).
+
+    Returns
+    -------
+    pandas.Series
+        statistic
+            McNemar χ² with continuity correction, Stuart–Maxwell χ², or Pearson χ²
+            (without continuity correction) for independent samples.
+        df
+            Degrees of freedom (1; k − 1 for Stuart–Maxwell).
+        p_value
+            p-value of the χ² statistic.
+        estimate, ci_low, ci_high
+            ``p(after) − p(before)`` with Newcombe's hybrid score interval; NaN for more
+            than two categories.
+        n
+            Pairs used (paired) or total respondents (unpaired).
+        method
+            Description of the test.
+
+    Notes
+    -----
+    Paired 2×2 table with rows = before, columns = after and discordant cells b
+    (before no, after yes) and c: McNemar :math:`\\chi^2 = (|b - c| - 1)^2/(b + c)`, exactly as
+    R's ``mcnemar.test`` (NaN when b + c = 0); estimate (b − c)/n with Newcombe's (1998b)
+    method 10: Wilson limits :math:`l_i, u_i` for each margin and the phi correlation
+    :math:`\\hat\\phi` (with Newcombe's continuity adjustment when ad > bc),
+    :math:`L = \\hat\\theta - \\sqrt{(p_2-l_2)^2 - 2\\hat\\phi(p_2-l_2)(u_1-p_1) + (u_1-p_1)^2}`
+    and U symmetrically (p_2 = after, p_1 = before). More than two categories: the
+    Stuart–Maxwell test of marginal homogeneity
+    (:meth:`statsmodels.stats.contingency_tables.SquareTable.homogeneity`).
+    Unpaired: Newcombe's (1998a) method 10,
+    :math:`L = \\hat\\theta - \\sqrt{(p_2-l_2)^2 + (u_1-p_1)^2}`,
+    :math:`U = \\hat\\theta + \\sqrt{(u_2-p_2)^2 + (p_1-l_1)^2}`, and the Pearson χ² test of
+    the 2 × 2 table (= R ``prop.test(correct = FALSE)``; for k > 2 categories the k × 2
+    table with k − 1 df and no estimate).
+
+    References
+    ----------
+    Newcombe, R. G. (1998a). Interval estimation for the difference between independent
+    proportions. Statistics in Medicine 17, 873–890. Newcombe, R. G. (1998b). Improved
+    confidence intervals for the difference between binomial proportions based on paired
+    data. Statistics in Medicine 17, 2635–2650. Agresti, A. (2013). Categorical data
+    analysis (3rd ed.), §11.1. Stuart, A. (1955). Biometrika 42, 412–416.
+
+    Examples
+    --------
+    >>> res = proportion_test([0, 0, 1, 0, 1, 0, 0, 1], [1, 0, 1, 1, 1, 0, 1, 1])
+    >>> round(float(res["estimate"]), 3), round(float(res["p_value"]), 3)
+    (0.375, 0.248)
+    """
+    from statsmodels.stats.contingency_tables import SquareTable
+
+    confidence = _check_confidence(confidence)
+    if after is None:
+        raise ValueError("`after` is missing; pass the second wave's answers as `after`.")
+    first, second = _labels(before, "before"), _labels(after, "after")
+    cats = _categories([first, second], categories)
+    z = sps.norm.ppf(1 - (1 - confidence) / 2)
+    if not paired:
+        return _independent_proportions(first.dropna(), second.dropna(), cats, z)
+    if len(first) != len(second):
+        raise ValueError(
+            f"`before` has {len(first)} values but `after` has {len(second)}; for paired=True "
+            "pass equal-length arrays of the same respondents (or paired=False for two "
+            "independent samples)."
+        )
+    keep = first.notna() & second.notna()
+    if keep.sum() < 2:
+        raise ValueError(
+            f"`before` and `after` have {int(keep.sum())} complete pair(s); at least two are "
+            "needed."
+        )
+    table = pd.crosstab(
+        pd.Categorical(first[keep], categories=cats), pd.Categorical(second[keep], categories=cats),
+        dropna=False,
+    ).to_numpy(dtype=float)
+    n = int(table.sum())
+    if len(cats) > 2:
+        res = SquareTable(table, shift_zeros=False).homogeneity()
+        return _record(
+            statistic=float(res.statistic), df=float(res.df), p_value=float(res.pvalue),
+            estimate=np.nan, ci_low=np.nan, ci_high=np.nan, n=n,
+            method="Stuart-Maxwell test of marginal homogeneity",
+        )
+    (a, b), (c, d) = table
+    stat = (abs(b - c) - 1) ** 2 / (b + c) if b + c > 0 else np.nan
+    p_before, p_after = (c + d) / n, (b + d) / n
+    l1, u1 = _wilson(c + d, n, z)
+    l2, u2 = _wilson(b + d, n, z)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    if margins == 0:
+        phi = 0.0
+    else:
+        cross = a * d - b * c
+        phi = (max(cross - n / 2, 0.0) if cross > 0 else cross) / np.sqrt(margins)
+    theta = p_after - p_before
+    dl = np.sqrt(max((p_after - l2) ** 2 - 2 * phi * (p_after - l2) * (u1 - p_before)
+                     + (u1 - p_before) ** 2, 0.0))
+    du = np.sqrt(max((u2 - p_after) ** 2 - 2 * phi * (u2 - p_after) * (p_before - l1)
+                     + (p_before - l1) ** 2, 0.0))
+    return _record(
+        statistic=stat, df=1.0, p_value=float(sps.chi2.sf(stat, 1)) if b + c > 0 else np.nan,
+        estimate=theta, ci_low=theta - dl, ci_high=theta + du, n=n,
+        method="McNemar test with continuity correction",
+    )
+
+
+def _independent_proportions(first: pd.Series, second: pd.Series, cats: list, z: float) -> pd.Series:
+    n1, n2 = len(first), len(second)
+    if n1 == 0 or n2 == 0:
+        raise ValueError(
+            f"`before` has {n1} and `after` has {n2} non-missing answers; both samples need "
+            "at least one."
+        )
+    counts = np.array([[np.sum(s == cat) for cat in cats] for s in (first, second)], dtype=float)
+    expected = counts.sum(axis=1, keepdims=True) * counts.sum(axis=0, keepdims=True) / counts.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(expected > 0, (counts - expected) ** 2 / expected, 0.0)
+    used = int((counts.sum(axis=0) > 0).sum())
+    stat = float(terms.sum()) if used > 1 else np.nan
+    df = float(len(cats) - 1)
+    p = float(sps.chi2.sf(stat, df)) if used > 1 else np.nan
+    estimate = ci_low = ci_high = np.nan
+    if len(cats) == 2:
+        x1, x2 = counts[0, 1], counts[1, 1]
+        p1, p2 = x1 / n1, x2 / n2
+        l1, u1 = _wilson(x1, n1, z)
+        l2, u2 = _wilson(x2, n2, z)
+        estimate = p2 - p1
+        ci_low = estimate - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+        ci_high = estimate + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return _record(
+        statistic=stat, df=df, p_value=p, estimate=estimate, ci_low=ci_low, ci_high=ci_high,
+        n=n1 + n2, method="Pearson chi-square test of two independent samples",
+    )
+
+
+# --------------------------------------------------------------------------- multiplicity
+def adjust_pvalues(pvalues, *, method: str = "holm") -> np.ndarray:
+    """Adjust p-values for multiple testing, keeping the input order and NaN.
+
+    Parameters
+    ----------
+    pvalues : array-like of float
+        Raw p-values in [0, 1]; NaN (an outcome without a test) stays NaN and does not
+        count as a test.
+    method : {"holm", "fdr_bh", "bonferroni"}
+        Holm's step-down family-wise correction, Benjamini–Hochberg false discovery rate,
+        or Bonferroni.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, same length and order as the input.
+
+    Notes
+    -----
+    Computed with :func:`statsmodels.stats.multitest.multipletests` on the non-missing
+    values. Holm: :math:`\\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m-j+1)p_{(j)})`;
+    BH: :math:`\\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m p_{(j)}/j)`; same as R's
+    ``p.adjust(p, "holm" | "BH" | "bonferroni")``.
+
+    References
+    ----------
+    Holm, S. (1979). Scandinavian Journal of Statistics 6, 65–70. Benjamini, Y. &
+    Hochberg, Y. (1995). JRSS B 57, 289–300.
+
+    Examples
+    --------
+    >>> [round(float(p), 3) for p in adjust_pvalues([0.01, 0.04, float("nan"), 0.03])]
+    [0.03, 0.06, nan, 0.06]
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    _check_choice(method, "method", ("holm", "fdr_bh", "bonferroni"))
+    p = _numeric(pvalues, "pvalues")
+    finite = ~np.isnan(p)
+    if np.any((p[finite] < 0) | (p[finite] > 1)):
+        bad = p[finite][(p[finite] < 0) | (p[finite] > 1)][0]
+        raise ValueError(f"`pvalues` must lie between 0 and 1; found {bad:g}.")
+    out = np.full(p.shape, np.nan)
+    if finite.any():
+        out[finite] = multipletests(p[finite], method=method)[1]
+    return out
+
+
+# --------------------------------------------------------------------------- precision
+def _fpc(n: float, population, name: str = "population") -> float:
+    """Finite-population factor sqrt((N - n)/(N - 1)); 1 when N is None."""
+    if population is None:
+        return 1.0
+    if not isinstance(population, (int, float, np.integer, np.floating)) or population < 2:
+        raise ValueError(f"`{name}` must be a number of at least 2 (or None); got {population!r}.")
+    if n > population:
+        raise ValueError(
+            f"The sample ({n:g}) is larger than `{name}` ({population:g}); pass the number of "
+            "units (e.g. households) in the area, or None to switch the correction off."
+        )
+    return float(np.sqrt((population - n) / (population - 1)))
+
+
+def mean_ci(values, *, weights=None, population=None, confidence: float = 0.95) -> pd.Series:
+    """Mean with a t confidence interval, optional sampling weights and FPC.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Observations; NaN dropped (with its weight).
+    weights : array-like of float, optional
+        Sampling (inverse-probability / raking) weights, not frequency weights.
+    population : int, optional
+        Population size N for the finite-population correction; None switches it off.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    pandas.Series
+        mean
+            (Weighted) mean.
+        se
+            Standard error, FPC applied.
+        ci_low, ci_high
+            ``mean ± t(n−1) · se``.
+        n
+            Non-missing observations.
+        n_effective
+            Kish effective sample size :math:`(\\sum w)^2/\\sum w^2` (n when unweighted).
+        fpc
+            The factor :math:`\\sqrt{(N-n)/(N-1)}` (1 when `population` is None).
+
+    Notes
+    -----
+    Unweighted: :math:`se = s/\\sqrt n \\cdot fpc`. Weighted (ratio estimator,
+    Taylor linearisation as R's ``survey::svymean`` for a with-replacement design):
+    :math:`\\bar y_w = \\sum w y / \\sum w`,
+    :math:`se^2 = \\frac{n}{n-1}\\sum w^2 (y - \\bar y_w)^2 / (\\sum w)^2`, times fpc².
+    With equal weights this is exactly the unweighted result. The FPC factor makes the
+    interval zero-width when every unit of the population answered (n = N). Note that
+    ``survey`` uses the factor :math:`1 - n/N` instead; the two differ by N/(N−1).
+
+    References
+    ----------
+    Cochran, W. G. (1977). Sampling techniques (3rd ed.), §2.5, §6.11. Kish, L. (1965).
+    Survey sampling. Lumley, T. (2010). Complex surveys: a guide to analysis using R.
+
+    Examples
+    --------
+    >>> res = mean_ci([3, 4, 5, 4, 2], population=20)
+    >>> round(float(res["mean"]), 3), round(float(res["fpc"]), 3)
+    (3.6, 0.889)
+    """
+    confidence = _check_confidence(confidence)
+    y = _numeric(values, "values")
+    if weights is None:
+        w = np.ones_like(y)
+    else:
+        w = _numeric(weights, "weights")
+        if len(w) != len(y):
+            raise ValueError(
+                f"`values` has {len(y)} entries but `weights` has {len(w)}; pass one weight "
+                "per value."
+            )
+        if np.any(w[np.isfinite(w)] < 0):
+            raise ValueError("`weights` must be non-negative; found a negative weight.")
+    keep = np.isfinite(y) & np.isfinite(w)
+    y, w = y[keep], w[keep]
+    n = len(y)
+    if n < 2:
+        raise ValueError(f"`values` has {n} non-missing value(s); at least two are needed.")
+    if w.sum() <= 0:
+        raise ValueError("`weights` of the non-missing values sum to 0; pass positive weights.")
+    factor = _fpc(n, population)
+    mean = float(np.sum(w * y) / w.sum())
+    se = float(np.sqrt(n / (n - 1) * np.sum(w**2 * (y - mean) ** 2)) / w.sum()) * factor
+    q = sps.t.ppf(1 - (1 - confidence) / 2, n - 1)
+    return _record(
+        mean=mean, se=se, ci_low=mean - q * se, ci_high=mean + q * se, n=n,
+        n_effective=float(w.sum() ** 2 / np.sum(w**2)), fpc=factor,
+    )
+
+
+def proportion_ci(values, *, population=None, confidence: float = 0.95,
+                  method: str = "wilson") -> pd.Series:
+    """Proportion of 1s (or True) with a Wilson score interval and optional FPC.
+
+    Parameters
+    ----------
+    values : array-like of 0/1 or bool
+        Answers; NaN dropped.
+    population : int, optional
+        Population size N for the finite-population correction; None switches it off.
+    confidence : float
+        Level of the interval.
+    method : {"wilson"}
+        Interval method (Wilson score, as R's ``prop.test(x, n, correct = FALSE)``).
+
+    Returns
+    -------
+    pandas.Series
+        proportion
+            Share of 1s.
+        ci_low, ci_high
+            Wilson interval.
+        n
+            Non-missing answers.
+        fpc
+            The factor :math:`\\sqrt{(N-n)/(N-1)}` (1 without `population`).
+
+    Notes
+    -----
+    Wilson: :math:`\\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}
+    {1 + z^2/n}`. The FPC enters through the variance: the binomial variance
+    :math:`p(1-p)/n` is multiplied by fpc², which is the Wilson interval with n replaced by
+    :math:`n/fpc^2`. With n = N the interval collapses to the observed proportion.
+
+    References
+    ----------
+    Wilson, E. B. (1927). JASA 22, 209–212. Newcombe, R. G. (1998). Two-sided confidence
+    intervals for the single proportion. Statistics in Medicine 17, 857–872.
+
+    Examples
+    --------
+    >>> res = proportion_ci([1, 0, 1, 1, 0, 1, 0, 1])
+    >>> round(float(res["proportion"]), 3), round(float(res["ci_low"]), 3)
+    (0.625, 0.306)
+    """
+    confidence = _check_confidence(confidence)
+    _check_choice(method, "method", ("wilson",))
+    x = _numeric(values, "values")
+    x = x[np.isfinite(x)]
+    if not np.all(np.isin(x, (0.0, 1.0))):
+        bad = x[~np.isin(x, (0.0, 1.0))][0]
+        raise ValueError(
+            f"`values` must be 0/1 (or True/False); found {bad:g}. Recode the answer of "
+            "interest as 1 and the others as 0."
+        )
+    n = len(x)
+    if n == 0:
+        raise ValueError("`values` has no non-missing answers; at least one is needed.")
+    factor = _fpc(n, population)
+    p = float(x.mean())
+    if factor == 0:
+        low = high = p
+    else:
+        n_adj = n / factor**2
+        low, high = _wilson(p * n_adj, n_adj, sps.norm.ppf(1 - (1 - confidence) / 2))
+    return _record(proportion=p, ci_low=low, ci_high=high, n=n, fpc=factor)
+
+
+# --------------------------------------------------------------------------- planning
+def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
+                              power: float = 0.8, population=None, attrition: float = 0.0,
+                              sd=None, alternative: str = "two-sided") -> pd.DataFrame:
+    """Smallest standardised effect a t-test detects with the given power.
+
+    Parameters
+    ----------
+    n : int or sequence of int
+        Planned pairs (paired) or respondents per wave (independent), before attrition.
+    design : {"paired", "independent"}
+        One-sample t on the differences (effect d_z) or two-sample t with equal groups
+        (effect d, `n` per group).
+    alpha, power : float
+        Significance level and desired power.
+    population : int, optional
+        Population size N for the finite-population correction.
+    attrition : float
+        Expected share in [0, 1) of `n` that will be lost; ``n_effective = n (1 − attrition)``.
+    sd : float, optional
+        Standard deviation on the original scale (of the differences for paired designs);
+        gives ``mde_raw``.
+    alternative : {"two-sided", "larger"}
+        Two-sided or one-sided test.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per `n`: n, n_effective, design, alpha, power, fpc, mde, mde_raw.
+        ``fpc`` is :math:`\\sqrt{(N - n_{eff})/(N-1)}`; ``mde`` is d_z (paired) or d
+        (independent) after the FPC; ``mde_raw = mde × sd`` (NaN without `sd`).
+
+    Notes
+    -----
+    The effect solves the power equation of the noncentral t
+    (:class:`statsmodels.stats.power.TTestPower` / ``TTestIndPower``, ``solve_power``).
+    Sampling a large share of a small population shrinks the standard error by the
+    factor fpc, so the detectable effect is ``mde_infinite × fpc`` (zero when everyone is
+    surveyed). This is the usual first-order correction; df are not adjusted.
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.).
+    Bloom, H. S. (1995). Minimum detectable effects. Evaluation Review 19, 547–556.
+
+    Examples
+    --------
+    >>> res = minimal_detectable_effect([34, 64], design="paired")
+    >>> [round(float(x), 2) for x in res["mde"]]
+    [0.5, 0.36]
+    """
+    from statsmodels.stats.power import TTestIndPower, TTestPower
+
+    _check_choice(design, "design", ("paired", "independent"))
+    _check_choice(alternative, "alternative", ("two-sided", "larger"))
+    for name, value in (("alpha", alpha), ("power", power)):
+        if not isinstance(value, (int, float, np.floating)) or not 0 < value < 1:
+            raise ValueError(f"`{name}` must be between 0 and 1 (e.g. 0.05 / 0.8); got {value!r}.")
+    if not isinstance(attrition, (int, float, np.floating)) or not 0 <= attrition < 1:
+        raise ValueError(f"`attrition` must be a share in [0, 1) (e.g. 0.2); got {attrition!r}.")
+    sizes = _numeric(np.atleast_1d(n), "n")
+    if np.any(~np.isfinite(sizes)):
+        raise ValueError("`n` contains missing values; pass planned sample sizes.")
+    rows = []
+    for size in sizes:
+        n_eff = size * (1 - attrition)
+        if n_eff < 2 + (design == "independent"):
+            raise ValueError(
+                f"`n` = {size:g} leaves {n_eff:g} after attrition; at least "
+                f"{2 + (design == 'independent')} are needed for a t-test."
+            )
+        factor = _fpc(n_eff, population)
+        if design == "paired":
+            base = TTestPower().solve_power(nobs=n_eff, alpha=alpha, power=power,
+                                            alternative=alternative)
+        else:
+            base = TTestIndPower().solve_power(nobs1=n_eff, ratio=1.0, alpha=alpha, power=power,
+                                               alternative=alternative)
+        mde = float(np.asarray(base).item()) * factor
+        rows.append({
+            "n": float(size), "n_effective": n_eff, "design": design, "alpha": float(alpha),
+            "power": float(power), "fpc": factor, "mde": mde,
+            "mde_raw": mde * float(sd) if sd is not None else np.nan,
+        })
+    return pd.DataFrame(rows)

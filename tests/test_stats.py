@@ -1,0 +1,414 @@
+"""Tests for evaluation.stats against published reference values and exact invariants."""
+from itertools import combinations_with_replacement
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from evaluation.stats import (
+    adjust_pvalues,
+    independent_test,
+    mean_ci,
+    minimal_detectable_effect,
+    paired_test,
+    proportion_ci,
+    proportion_test,
+)
+
+# R `sleep` data (Cushny & Peebles 1905): extra sleep of 10 patients under two drugs.
+G1 = np.array([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0])
+G2 = np.array([1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4])
+# R ?wilcox.test: depression scale of 9 patients (Hollander & Wolfe 1973, p. 29).
+DEP_X = np.array([1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30])
+DEP_Y = np.array([0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29])
+
+
+def _pairs_from_table(table):
+    """Expand a square before x after count table into two answer arrays."""
+    before, after = [], []
+    for i, row in enumerate(np.asarray(table)):
+        for j, count in enumerate(row):
+            before += [i] * int(count)
+            after += [j] * int(count)
+    return np.array(before), np.array(after)
+
+
+# ----------------------------------------------------------------------------- paired t
+def test_paired_t_matches_r_sleep():
+    # R: t.test(g1, g2, paired = TRUE): t = -4.0621, df = 9, p = 0.002833,
+    # 95% CI -2.4598858 -0.7001142; d_z = -1.285. Statistic is on after - before.
+    res = paired_test(before=G2, after=G1)
+    assert res["statistic"] == pytest.approx(-4.0621, abs=1e-4)
+    assert res["df"] == 9
+    assert res["p_value"] == pytest.approx(0.002833, abs=1e-6)
+    assert res["estimate"] == pytest.approx(-1.58, abs=1e-12)
+    assert res["ci_low"] == pytest.approx(-2.4598858, abs=1e-7)
+    assert res["ci_high"] == pytest.approx(-0.7001142, abs=1e-7)
+    assert res["effect_size"] == pytest.approx(-1.285, abs=5e-4)
+    assert res["effect_size_name"] == "d_z"
+    assert res["n"] == 10
+
+
+def test_paired_t_dz_ci_inverts_noncentral_t():
+    # The limits are the noncentrality parameters (/sqrt n) that put t in the tails.
+    res = paired_test(G2, G1, confidence=0.9)
+    n = 10
+    assert sps.nct.cdf(res["statistic"], 9, res["effect_ci_low"] * np.sqrt(n)) == pytest.approx(0.95, abs=1e-9)
+    assert sps.nct.cdf(res["statistic"], 9, res["effect_ci_high"] * np.sqrt(n)) == pytest.approx(0.05, abs=1e-9)
+    assert res["effect_ci_low"] < res["effect_size"] < res["effect_ci_high"]
+
+
+@pytest.mark.parametrize("method", ["t", "wilcoxon"])
+def test_paired_swapping_flips_sign(method):
+    res = paired_test(G1, G2, method=method)
+    rev = paired_test(G2, G1, method=method)
+    assert res["estimate"] == pytest.approx(-rev["estimate"])
+    assert res["ci_low"] == pytest.approx(-rev["ci_high"])
+    assert res["effect_size"] == pytest.approx(-rev["effect_size"])
+    assert res["p_value"] == pytest.approx(rev["p_value"])
+    assert res["ci_low"] <= res["estimate"] <= res["ci_high"]
+
+
+def test_paired_drops_incomplete_pairs():
+    before = np.r_[G2, np.nan, 3.0]
+    after = np.r_[G1, 2.0, np.nan]
+    full = paired_test(G2, G1)
+    res = paired_test(pd.Series(before), list(after))
+    assert res["n"] == 10
+    assert res["statistic"] == pytest.approx(full["statistic"])
+
+
+# ----------------------------------------------------------------------------- Wilcoxon
+def test_wilcoxon_matches_r_with_ties_and_zero():
+    # R: wilcox.test(g1, g2, paired = TRUE) on `sleep`: V = 0, p-value = 0.009091
+    # (normal approximation with continuity correction: one zero, ties).
+    res = paired_test(before=G2, after=G1, method="wilcoxon")
+    assert res["statistic"] == 0
+    assert res["p_value"] == pytest.approx(0.009091, abs=1e-6)
+    assert np.isnan(res["df"])
+    assert res["effect_size"] == pytest.approx(-1.0)  # every nonzero change negative
+
+
+def test_wilcoxon_exact_matches_r_depression():
+    # R ?wilcox.test: wilcox.test(x, y, paired = TRUE, alternative = "greater"):
+    # V = 40, p-value = 0.01953 (exact); two-sided p is twice that.
+    res = paired_test(before=DEP_Y, after=DEP_X, method="wilcoxon")
+    assert res["statistic"] == 40
+    assert res["p_value"] == pytest.approx(2 * 0.01953, abs=2e-5)
+    assert "exact" in res["method"]
+    # Kerby's matched-pairs rank-biserial from V: (2V - n(n+1)/2) / (n(n+1)/2).
+    assert res["effect_size"] == pytest.approx((2 * 40 - 45) / 45)
+    # Hodges-Lehmann: median of the Walsh averages (computed independently here).
+    d = DEP_X - DEP_Y
+    walsh = [(d[i] + d[j]) / 2 for i, j in combinations_with_replacement(range(9), 2)]
+    assert res["estimate"] == pytest.approx(np.median(walsh))
+
+
+def _scipy_signrank_p(d, shift, exact):
+    method = "exact" if exact else "asymptotic"
+    return sps.wilcoxon(d - shift, method=method, correction=True, zero_method="wilcox").pvalue
+
+
+@pytest.mark.parametrize(
+    "before, after, exact",
+    [
+        (DEP_Y, DEP_X, True),
+        # Likert-like differences with many ties and zeros -> normal approximation
+        (np.array([3, 2, 4, 3, 3, 2, 1, 4, 3, 2, 3, 5, 2, 3, 4, 2, 3, 1, 2, 3]),
+         np.array([4, 3, 4, 5, 3, 3, 2, 4, 5, 2, 4, 5, 3, 3, 5, 4, 3, 2, 2, 4]), False),
+    ],
+)
+def test_wilcoxon_ci_inverts_the_test(before, after, exact):
+    # A shift just inside the CI is not rejected at 5%, just outside it is
+    # (p-values from scipy, which follows R's exact / corrected normal p).
+    res = paired_test(before, after, method="wilcoxon")
+    d = np.asarray(after, float) - np.asarray(before, float)
+    d = d[d != 0]
+    eps = 1e-7
+    assert _scipy_signrank_p(d, res["ci_low"] + eps, exact) > 0.05
+    assert _scipy_signrank_p(d, res["ci_low"] - eps, exact) <= 0.05
+    assert _scipy_signrank_p(d, res["ci_high"] - eps, exact) > 0.05
+    assert _scipy_signrank_p(d, res["ci_high"] + eps, exact) <= 0.05
+    assert res["ci_low"] <= res["estimate"] <= res["ci_high"]
+    if not exact:
+        p = sps.wilcoxon(d, method="asymptotic", correction=True).pvalue
+        assert res["p_value"] == pytest.approx(p, rel=1e-10)
+
+
+def test_wilcoxon_symmetric_differences_give_zero():
+    before = np.zeros(8)
+    after = np.array([-3, -2, -1, -0.5, 0.5, 1, 2, 3])
+    res = paired_test(before, after, method="wilcoxon")
+    assert res["estimate"] == pytest.approx(0)
+    assert res["effect_size"] == pytest.approx(0)
+    assert res["p_value"] == pytest.approx(1)
+
+
+# ----------------------------------------------------------------------------- independent
+def test_welch_matches_r_sleep():
+    # R: t.test(g1, g2): t = -1.8608, df = 17.776, p-value = 0.07939,
+    # 95% CI -3.3654832 0.2054832
+    res = independent_test(G1, G2)
+    assert res["statistic"] == pytest.approx(-1.8608, abs=1e-4)
+    assert res["df"] == pytest.approx(17.776, abs=1e-3)
+    assert res["p_value"] == pytest.approx(0.07939, abs=1e-5)
+    assert res["estimate"] == pytest.approx(0.75 - 2.33)
+    assert res["ci_low"] == pytest.approx(-3.3654832, abs=1e-6)
+    assert res["ci_high"] == pytest.approx(0.2054832, abs=1e-6)
+    assert (res["n"], res["n_a"], res["n_b"]) == (20, 10, 10)
+
+
+def test_hedges_g_and_ci():
+    res = independent_test(G1, G2, confidence=0.9)
+    sp = np.sqrt((G1.var(ddof=1) + G2.var(ddof=1)) / 2)
+    d = (G1.mean() - G2.mean()) / sp
+    j = 1 - 3 / (4 * 18 - 1)  # Hedges & Olkin approximation, accurate to ~1e-4 here
+    assert res["effect_size"] == pytest.approx(j * d, abs=2e-4)
+    # the d limits (g limits / J) invert the noncentral t of the pooled t statistic
+    scale = np.sqrt(1 / 10 + 1 / 10)
+    exact_j = res["effect_size"] / d
+    t_pooled = d / scale
+    lo, hi = res["effect_ci_low"] / exact_j, res["effect_ci_high"] / exact_j
+    assert sps.nct.cdf(t_pooled, 18, lo / scale) == pytest.approx(0.95, abs=1e-9)
+    assert sps.nct.cdf(t_pooled, 18, hi / scale) == pytest.approx(0.05, abs=1e-9)
+
+
+def test_mannwhitney_matches_r_sleep():
+    # R: wilcox.test(extra ~ group, data = sleep): W = 25.5, p-value = 0.06933
+    res = independent_test(G1, G2, method="mannwhitney")
+    assert res["statistic"] == 25.5
+    assert res["p_value"] == pytest.approx(0.06933, abs=1e-5)
+    # Cliff's delta by direct pair counting
+    greater = (G1[:, None] > G2[None, :]).sum()
+    less = (G1[:, None] < G2[None, :]).sum()
+    assert res["effect_size"] == pytest.approx((greater - less) / 100)
+    assert res["estimate"] == pytest.approx(np.median(G1[:, None] - G2[None, :]))
+    assert res["effect_ci_low"] < res["effect_size"] < res["effect_ci_high"]
+
+
+def test_mannwhitney_ci_inverts_the_test():
+    # Asymptotic (ties) CI: shifts just inside are not rejected, just outside are.
+    res = independent_test(G1, G2, method="mannwhitney")
+
+    def p(shift):
+        return sps.mannwhitneyu(G1 - shift, G2, method="asymptotic", use_continuity=True).pvalue
+
+    eps = 1e-7
+    assert p(res["ci_low"] + eps) > 0.05 >= p(res["ci_low"] - eps)
+    assert p(res["ci_high"] - eps) > 0.05 >= p(res["ci_high"] + eps)
+
+
+def test_mannwhitney_exact_without_ties():
+    a = np.array([1.1, 2.3, 3.7, 4.2, 5.9, 6.4])
+    b = np.array([0.2, 0.9, 1.6, 2.8, 3.1])
+    res = independent_test(a, b, method="mannwhitney")
+    assert "exact" in res["method"]
+    assert res["p_value"] == pytest.approx(sps.mannwhitneyu(a, b, method="exact").pvalue)
+
+    def p(shift):
+        return sps.mannwhitneyu(a - shift, b, method="exact").pvalue
+
+    eps = 1e-7
+    assert p(res["ci_low"] + eps) > 0.05 >= p(res["ci_low"] - eps)
+    assert p(res["ci_high"] - eps) > 0.05 >= p(res["ci_high"] + eps)
+
+
+def test_brunnermunzel_df_consistent_with_p():
+    res = independent_test(G1, G2, method="brunnermunzel")
+    ref = sps.brunnermunzel(G1, G2)
+    assert res["statistic"] == pytest.approx(ref.statistic)
+    assert res["p_value"] == pytest.approx(ref.pvalue)
+    assert 2 * sps.t.sf(abs(res["statistic"]), res["df"]) == pytest.approx(ref.pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["welch", "mannwhitney", "brunnermunzel"])
+def test_independent_swap_flips_estimate(method):
+    res, rev = independent_test(G1, G2, method=method), independent_test(G2, G1, method=method)
+    assert res["estimate"] == pytest.approx(-rev["estimate"])
+    assert res["effect_size"] == pytest.approx(-rev["effect_size"])
+    assert res["p_value"] == pytest.approx(rev["p_value"])
+
+
+# ----------------------------------------------------------------------------- proportions
+def test_mcnemar_matches_r_agresti():
+    # R: mcnemar.test(matrix(c(794, 86, 150, 570), 2, byrow = TRUE)):
+    # McNemar's chi-squared = 16.818, df = 1, p-value = 4.115e-05
+    before, after = _pairs_from_table([[794, 86], [150, 570]])
+    res = proportion_test(before, after)
+    assert res["statistic"] == pytest.approx(16.818, abs=1e-3)
+    assert res["p_value"] == pytest.approx(4.115e-05, abs=1e-8)
+    assert res["estimate"] == pytest.approx((86 - 150) / 1600)
+    assert res["ci_low"] < res["estimate"] < res["ci_high"]
+    assert res["n"] == 1600
+
+
+def test_paired_proportion_ci_invariants():
+    before, after = _pairs_from_table([[10, 12], [3, 25]])
+    res = proportion_test(before, after)
+    rev = proportion_test(after, before)
+    assert res["ci_low"] == pytest.approx(-rev["ci_high"])
+    assert res["ci_high"] == pytest.approx(-rev["ci_low"])
+    assert -1 <= res["ci_low"] < res["estimate"] < res["ci_high"] <= 1
+    labels = proportion_test(np.where(before == 1, "yes", "no"), np.where(after == 1, "yes", "no"))
+    assert labels["estimate"] == pytest.approx(res["estimate"])
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_stuart_maxwell_matches_r(k):
+    # Values from R (coin::mh_test) as stored in statsmodels'
+    # stats/tests/results/contingency_table_r_results.csv (BSD-3).
+    tables = {
+        1: ([[144, 33, 84, 126], [2, 4, 14, 29], [0, 2, 6, 25], [0, 0, 1, 5]], 271.922246968262, 3),
+        2: ([[20, 10, 5], [3, 30, 15], [0, 5, 40]], 13.7647058823529, 2),
+    }
+    table, stat, df = tables[k]
+    before, after = _pairs_from_table(table)
+    res = proportion_test(before, after, categories=range(len(table)))
+    assert res["statistic"] == pytest.approx(stat, rel=1e-9)
+    assert res["df"] == df
+    assert np.isnan(res["estimate"])
+
+
+def test_independent_proportions_newcombe():
+    # Newcombe (1998a), Stat Med 17:873, example (a): 56/70 vs 48/80,
+    # method 10: difference 0.2, 95% CI 0.0524 to 0.3339.
+    before = np.r_[np.ones(48), np.zeros(32)]
+    after = np.r_[np.ones(56), np.zeros(14)]
+    res = proportion_test(before, after, paired=False)
+    assert res["estimate"] == pytest.approx(0.2)
+    assert res["ci_low"] == pytest.approx(0.0524, abs=5e-5)
+    assert res["ci_high"] == pytest.approx(0.3339, abs=5e-5)
+    # Pearson chi-square = z^2 of the pooled two-proportion z test
+    pooled = 104 / 150
+    z = 0.2 / np.sqrt(pooled * (1 - pooled) * (1 / 70 + 1 / 80))
+    assert res["statistic"] == pytest.approx(z**2)
+    assert res["n"] == 150
+
+
+# ----------------------------------------------------------------------------- multiplicity
+BH_P = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
+        0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000]
+
+
+def test_bh_and_holm_reference():
+    # Benjamini & Hochberg (1995) example: BH rejects 4, Holm rejects 3.
+    bh = adjust_pvalues(BH_P, method="fdr_bh")
+    holm = adjust_pvalues(BH_P, method="holm")
+    assert (bh <= 0.05).sum() == 4
+    assert (holm <= 0.05).sum() == 3
+    np.testing.assert_allclose(bh[:4], [0.0015, 0.003, 0.0095, 0.035625], atol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(BH_P, method="bonferroni"),
+                               np.minimum(np.array(BH_P) * 15, 1))
+
+
+def test_adjust_keeps_order_and_nan():
+    p = [0.04, np.nan, 0.01, 0.03]
+    out = adjust_pvalues(p, method="holm")
+    assert np.isnan(out[1])
+    np.testing.assert_allclose(out[[0, 2, 3]], [0.06, 0.03, 0.06])
+
+
+# ----------------------------------------------------------------------------- power
+def test_mde_inverts_cohen_table():
+    # Cohen (1988): d = 0.5, alpha .05, power .80 -> 63.77 per group; 33.37 pairs.
+    ind = minimal_detectable_effect(63.76561, design="independent")
+    par = minimal_detectable_effect(33.36713, design="paired")
+    assert ind["mde"].item() == pytest.approx(0.5, abs=1e-4)
+    assert par["mde"].item() == pytest.approx(0.5, abs=1e-4)
+
+
+def test_mde_fpc_attrition_and_raw():
+    res = minimal_detectable_effect([100, 200], design="paired", population=200, sd=2.0)
+    assert res["fpc"].iloc[0] == pytest.approx(np.sqrt(100 / 199))
+    assert res["mde"].iloc[1] == 0  # everyone surveyed: nothing left to detect
+    base = minimal_detectable_effect(100, design="paired")["mde"].item()
+    assert res["mde"].iloc[0] == pytest.approx(base * np.sqrt(100 / 199))
+    assert res["mde_raw"].iloc[0] == pytest.approx(2 * res["mde"].iloc[0])
+    att = minimal_detectable_effect(125, attrition=0.2)
+    assert att["n_effective"].item() == pytest.approx(100)
+    assert att["mde"].item() == pytest.approx(base)
+    assert list(res.columns) == ["n", "n_effective", "design", "alpha", "power", "fpc", "mde", "mde_raw"]
+
+
+# ----------------------------------------------------------------------------- mean / proportion CI
+def test_mean_ci_matches_r_t_test():
+    # R: t.test(sleep$extra[1:10]): mean 0.75, 95% CI -0.5297804 2.0297804
+    res = mean_ci(G1)
+    assert res["mean"] == pytest.approx(0.75)
+    assert res["ci_low"] == pytest.approx(-0.5297804, abs=1e-7)
+    assert res["ci_high"] == pytest.approx(2.0297804, abs=1e-7)
+    assert res["fpc"] == 1 and res["n_effective"] == 10
+
+
+def test_mean_ci_weighted():
+    rng = np.random.default_rng(1)
+    y = rng.normal(3, 1, 40)
+    w = rng.uniform(0.5, 3, 40)
+    res = mean_ci(y, weights=w)
+    # Linearised SE of the ratio mean equals the HC1 sandwich SE of a weighted
+    # intercept-only regression (an independent computation).
+    fit = sm.WLS(y, np.ones_like(y), weights=w).fit(cov_type="HC1")
+    assert res["mean"] == pytest.approx(fit.params[0])
+    assert res["se"] == pytest.approx(fit.bse[0], rel=1e-10)
+    assert res["n_effective"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    # equal weights reproduce the unweighted t interval; weights are scale-free
+    assert mean_ci(y, weights=np.full(40, 7.0))["se"] == pytest.approx(mean_ci(y)["se"])
+    assert mean_ci(y, weights=3 * w)["ci_low"] == pytest.approx(res["ci_low"])
+
+
+def test_mean_ci_fpc():
+    y = np.arange(10.0)
+    full = mean_ci(y, population=10)
+    assert full["ci_low"] == full["ci_high"] == pytest.approx(4.5)
+    half = mean_ci(y, population=19)
+    assert half["se"] == pytest.approx(mean_ci(y)["se"] * np.sqrt(9 / 18))
+
+
+def test_proportion_ci_wilson_newcombe():
+    # Newcombe (1998), Stat Med 17:857, 81/263: Wilson score 0.2553 to 0.3662
+    res = proportion_ci(np.r_[np.ones(81), np.zeros(182)])
+    assert res["proportion"] == pytest.approx(81 / 263)
+    assert res["ci_low"] == pytest.approx(0.2553, abs=5e-5)
+    assert res["ci_high"] == pytest.approx(0.3662, abs=5e-5)
+
+
+def test_proportion_ci_fpc():
+    x = np.r_[np.ones(30), np.zeros(70)]
+    assert proportion_ci(x, population=100)["ci_low"] == pytest.approx(0.3)
+    assert proportion_ci(x, population=100)["ci_high"] == pytest.approx(0.3)
+    with_fpc = proportion_ci(x, population=200)
+    plain = proportion_ci(x)
+    assert plain["ci_low"] < with_fpc["ci_low"] < 0.3 < with_fpc["ci_high"] < plain["ci_high"]
+    assert with_fpc["fpc"] == pytest.approx(np.sqrt(100 / 199))
+
+
+# ----------------------------------------------------------------------------- input errors
+def test_errors_name_argument_and_fix():
+    with pytest.raises(ValueError, match=r"`before` has 3 values but `after` has 4"):
+        paired_test([1, 2, 3], [1, 2, 3, 4])
+    with pytest.raises(TypeError, match=r"`after` must be numeric.*'a'"):
+        paired_test([1, 2, 3], [1, "a", 3])
+    with pytest.raises(ValueError, match=r"1 complete pair"):
+        paired_test([1, np.nan, 3], [1, 2, np.nan])
+    with pytest.raises(ValueError, match=r"zero variance"):
+        paired_test([1, 2, 3], [2, 3, 4])
+    with pytest.raises(ValueError, match=r"equal to 0"):
+        paired_test([1, 2, 3], [1, 2, 3], method="wilcoxon")
+    with pytest.raises(ValueError, match=r"`method` must be one of"):
+        paired_test([1, 2, 3], [1, 2, 4], method="ttest")
+    with pytest.raises(ValueError, match=r"`b` has 0 non-missing"):
+        independent_test([1, 2, 3], [np.nan, np.nan])
+    with pytest.raises(ValueError, match=r"`confidence` must be"):
+        mean_ci([1, 2, 3], confidence=95)
+    with pytest.raises(ValueError, match=r"larger than `population`"):
+        mean_ci([1, 2, 3], population=2)
+    with pytest.raises(ValueError, match=r"`values` must be 0/1"):
+        proportion_ci([0, 1, 2])
+    with pytest.raises(ValueError, match=r"`pvalues` must lie between 0 and 1"):
+        adjust_pvalues([0.5, 1.5])
+    with pytest.raises(ValueError, match=r"not in `categories`"):
+        proportion_test([0, 1, 1], [1, 1, 0], categories=[0, 2])
+    with pytest.raises(ValueError, match=r"`attrition` must be"):
+        minimal_detectable_effect(50, attrition=1.5)
