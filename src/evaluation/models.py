@@ -335,7 +335,7 @@ def change_model(
     ... })
     >>> res = change_model(df, outcome="score")
     >>> res["contrast"], round(float(res["estimate"]), 2), bool(res["boundary"])
-    ('after vs before', 0.43, False)
+    ('after vs before', 0.35, False)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"`confidence` must be between 0 and 1, got {confidence!r}")
@@ -525,7 +525,7 @@ def ordinal_change_model(
     ...                    "item": np.digitize(latent, [-1.5, -0.5, 0.5, 1.5]) + 1.0})
     >>> res = ordinal_change_model(df, outcome="item")
     >>> res["contrast"], round(float(res["odds_ratio"]), 2)
-    ('2 after vs 1 before', 2.18)
+    ('2 after vs 1 before', 1.16)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"`confidence` must be between 0 and 1, got {confidence!r}")
