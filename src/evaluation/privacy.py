@@ -208,7 +208,7 @@ def _determined_cells(mask, lines):
     rows = [[1.0 if cell in line else 0.0 for cell in unknown] for line in lines
             if any(cell in position for cell in line)]
     if not rows:
-        return unknown
+        return []
     a = np.array(rows)
     rank = np.linalg.matrix_rank(a)
     determined = []
@@ -220,43 +220,41 @@ def _determined_cells(mask, lines):
     return determined
 
 
-def _smallest_free(values, mask, cells):
-    """Cell among `cells` to suppress as complement: smallest positive, else a zero."""
-    free = [c for c in cells if not mask[c] and not np.isnan(values[c])]
+def _complement(values, mask, line, lines):
+    """Cell of `line` to suppress as complement, or None when every cell is taken.
+
+    Prefers cells whose crossing lines need a second suppressed cell (fixing two
+    lines at once) and avoids cells that open a new unprotected line; then the
+    smallest positive value; zeros only when no positive cell is left.
+    """
+    free = [c for c in line if not mask[c] and not np.isnan(values[c])]
     if not free:
         return None
-    positive = [c for c in free if values[c] > 0]
-    pool = positive or free
-    return min(pool, key=lambda c: (values[c], c))
+
+    def cost(cell):
+        crossing = [sum(mask[c] for c in other) for other in lines if cell in other and other is not line]
+        return sum(n == 0 for n in crossing) - sum(n == 1 for n in crossing)
+
+    return min(free, key=lambda c: (values[c] == 0, cost(c), values[c], c))
 
 
 def _protect_block(values, mask, totals):
     """Complementary suppression in one r x c block (in place on `mask`); returns new cells."""
     lines = _lines(values.shape, totals)
     start = mask.copy()
-    changed = True
-    while changed:
-        changed = False
+    while True:
         # 1. every published line holds 0 or >= 2 suppressed cells
-        for line in lines:
-            if sum(mask[c] for c in line) == 1:
-                cell = _smallest_free(values, mask, line)
-                if cell is not None:
-                    mask[cell] = True
-                    changed = True
-        if changed:
-            continue
+        lonely = (line for line in lines if sum(mask[c] for c in line) == 1)
+        extra = next((cell for line in lonely
+                      if (cell := _complement(values, mask, line, lines)) is not None), None)
         # 2. no suppressed cell recoverable by combining lines (e.g. a "bridge")
-        for cell in _determined_cells(mask, lines):
-            for line in (line for line in lines if cell in line):
-                extra = _smallest_free(values, mask, line)
-                if extra is not None:
-                    mask[extra] = True
-                    changed = True
-                    break
-            if changed:
-                break
-    return list(zip(*np.nonzero(mask & ~start)))
+        if extra is None:
+            extra = next((cell for bad in _determined_cells(mask, lines)
+                          for line in lines if bad in line
+                          if (cell := _complement(values, mask, line, lines)) is not None), None)
+        if extra is None:
+            return list(zip(*np.nonzero(mask & ~start)))
+        mask[extra] = True
 
 
 def suppress_small_cells(table, *, count_cols, min_count=10, dependent_cols=None,
@@ -311,11 +309,15 @@ def suppress_small_cells(table, *, count_cols, min_count=10, dependent_cols=None
     **Complementary suppression** is iterative: (1) every published line (row or
     column total within a `by` group) must hold either no suppressed cell or at
     least two — otherwise the next-smallest positive cell of that line is
-    suppressed; (2) no suppressed cell may be determined exactly by combining
+    suppressed (preferring a cell whose crossing line also needs one); (2) no
+    suppressed cell may be determined exactly by combining
     lines, checked with linear algebra: cell ``j`` is recoverable when
     ``rank([A; e_j]) == rank(A)`` for the 0/1 matrix ``A`` of lines over
     suppressed cells. Repeat until neither rule adds a cell. This prevents exact
     recovery; it does not guarantee a minimum width of the feasible interval.
+    Counts that are already NaN count as hidden cells. A "total" over a single cell
+    (e.g. column totals of a one-row table) is the cell itself and is not
+    considered: do not publish it.
 
     References
     ----------
@@ -368,15 +370,11 @@ def suppress_small_cells(table, *, count_cols, min_count=10, dependent_cols=None
                   if by else [np.arange(len(table))])
         for rows in groups:
             rows = np.asarray(rows)
-            block_mask = mask[rows]
-            for i, j in _protect_block(values[rows], block_mask, totals):
+            missing = np.isnan(values[rows])
+            hidden = mask[rows] | missing  # unpublished (NaN) counts hide like suppressed ones
+            for i, j in _protect_block(values[rows], hidden, totals):
                 log.append((table.index[rows[i]], count_cols[j], "complementary"))
-            mask[rows] = block_mask
-            if _determined_cells(block_mask, _lines(block_mask.shape, totals)):
-                warnings.warn(
-                    f"rows {list(table.index[rows])}: a suppressed count can still be derived "
-                    "from the totals (too few cells to protect it); merge categories or do "
-                    "not publish the totals.", UserWarning, stacklevel=2)
+            mask[rows] = hidden & ~missing
     out = table.copy()
     published = values.copy()
     if round_to is not None:
