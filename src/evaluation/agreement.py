@@ -37,16 +37,12 @@ _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*\s+|\n\s*")
 # ---------------------------------------------------------------------------------------------
 def _as_table(data, name: str, *, coders_in_rows: bool = False) -> pd.DataFrame:
     """Return ``data`` as a subjects × coders DataFrame of objects, checking its shape."""
-    if isinstance(data, pd.DataFrame):
-        values = data.to_numpy(dtype=object)
-    else:
-        try:
-            values = np.asarray(data, dtype=object)
-        except ValueError as exc:  # ragged nested lists
-            raise ValueError(
-                f"`{name}` must be a rectangular 2-D table; its rows have different lengths. "
-                "Pad missing ratings with NaN."
-            ) from exc
+    values = data.to_numpy(dtype=object) if isinstance(data, pd.DataFrame) else np.asarray(data, dtype=object)
+    if values.ndim == 1 and any(isinstance(v, list | tuple | np.ndarray) for v in values):
+        raise ValueError(
+            f"`{name}` must be a rectangular 2-D table; its rows have different lengths. "
+            "Pad missing ratings with NaN."
+        )
     layout = "coders (rows) × units (columns)" if coders_in_rows else "subjects (rows) × raters (columns)"
     if values.ndim != 2:
         raise ValueError(
