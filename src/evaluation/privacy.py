@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

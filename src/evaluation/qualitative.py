@@ -86,20 +86,19 @@ def _level_rows(segments, level, keep=()):
 
 def _approved_mask(segments, approved):
     """True where a segment lies within the union of approved spans of its document."""
-    mask = pd.Series(False, index=segments.index)
-    spans = approved.dropna(subset=["start", "end"])
-    for document, marks in spans.groupby("document"):
+    document = segments["document"].to_numpy()
+    start = segments["start"].to_numpy(dtype=float, na_value=np.nan)
+    end = segments["end"].to_numpy(dtype=float, na_value=np.nan)
+    mask = np.zeros(len(segments), dtype=bool)
+    for doc, marks in approved.dropna(subset=["start", "end"]).groupby("document"):
         merged = []
-        for start, end in sorted(zip(marks["start"], marks["end"])):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
+        for lo, hi in sorted(zip(marks["start"], marks["end"])):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
             else:
-                merged.append([start, end])
-        rows = segments[(segments["document"] == document)
-                        & segments["start"].notna() & segments["end"].notna()]
-        for start, end in merged:
-            inside = (rows["start"] >= start) & (rows["end"] <= end)
-            mask[inside[inside].index] = True
+                merged.append([lo, hi])
+        for lo, hi in merged:
+            mask |= (document == doc) & (start >= lo) & (end <= hi)
     return mask
 
 
@@ -181,7 +180,7 @@ def apply_coding_frame(segments, *, frame, interviewees=None, approved_code=None
         if marks.empty:
             warnings.warn(f"no segment is coded {approved_code!r}; no quote is approved.",
                           UserWarning, stacklevel=2)
-        out["approved"] = _approved_mask(out, marks).astype(bool)
+        out["approved"] = _approved_mask(out, marks)
 
     if interviewees is not None:
         _require(interviewees, ["case", "group"], name="interviewees")
