@@ -255,6 +255,22 @@ def test_paired_proportion_ci_invariants():
     assert labels["estimate"] == pytest.approx(res["estimate"])
 
 
+def test_paired_proportion_newcombe_matches_contingencytables():
+    # Cavo et al. (2012) complete response before/after consolidation therapy, from
+    # Fagerland, Lydersen & Laake (2017) ch. 8; R contingencytables tests:
+    # Newcombe_square_and_add_CI_paired_2x2(matrix(c(59, 6, 16, 80), 2, byrow = TRUE))
+    #   -> estimate = -0.0621 (95% CI -0.1186 to -0.0046) for pi_1+ - pi_+1 (before - after);
+    # McNemar_asymptotic_test_CC_paired_2x2 -> P = 0.055009, Z = 1.919.
+    # Success is the first row/column there; here 1 = success, so the table is flipped.
+    before, after = _pairs_from_table([[80, 16], [6, 59]])
+    res = proportion_test(before, after)
+    assert res["estimate"] == pytest.approx(10 / 161)
+    assert res["ci_low"] == pytest.approx(0.0046, abs=5e-5)
+    assert res["ci_high"] == pytest.approx(0.1186, abs=5e-5)
+    assert res["p_value"] == pytest.approx(0.055009, abs=1e-6)
+    assert np.sqrt(res["statistic"]) == pytest.approx(1.919, abs=5e-4)
+
+
 @pytest.mark.parametrize("k", [1, 2])
 def test_stuart_maxwell_matches_r(k):
     # Values from R (coin::mh_test) as stored in statsmodels'

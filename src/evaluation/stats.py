@@ -272,7 +272,8 @@ def paired_test(before, after, *, method: str = "t", confidence: float = 0.95) -
     The rank-biserial correlation is :math:`r = (T_+ - T_-)/(T_+ + T_-)` over the nonzero
     differences (Kerby 2014); its CI uses Fisher's z with
     :math:`SE = \\sqrt{(2n^3 + 3n^2 + n)/6} / (n(n+1)/2)`, as R's
-    ``effectsize::rank_biserial(paired = TRUE)``.
+    ``effectsize::rank_biserial(paired = TRUE)``; when every nonzero change has the same
+    sign (r = ±1) the interval collapses to that value.
 
     References
     ----------
@@ -621,7 +622,9 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
     proportions. Statistics in Medicine 17, 873–890. Newcombe, R. G. (1998b). Improved
     confidence intervals for the difference between binomial proportions based on paired
     data. Statistics in Medicine 17, 2635–2650. Agresti, A. (2013). Categorical data
-    analysis (3rd ed.), §11.1. Stuart, A. (1955). Biometrika 42, 412–416.
+    analysis (3rd ed.), §11.1. Stuart, A. (1955). Biometrika 42, 412–416. Fagerland, M. W.,
+    Lydersen, S. & Laake, P. (2017). Statistical analysis of contingency tables, ch. 8
+    (the paired interval reproduces their Cavo et al. example: tested).
 
     Examples
     --------
