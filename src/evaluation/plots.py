@@ -85,7 +85,6 @@ def set_report_style(*, font_scale: float = 1.1) -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
             "figure.constrained_layout.use": True,
             "legend.frameon": False,
             "savefig.dpi": 150,
@@ -647,7 +646,7 @@ def _texts(ax: Axes, *, xlabel, ylabel, title) -> Axes:
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, loc="left")
     return ax
 
 
