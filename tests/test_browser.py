@@ -14,10 +14,6 @@ import re
 import shutil
 import subprocess
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import lxml.html
 import matplotlib.image
 import matplotlib.pyplot as plt

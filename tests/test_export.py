@@ -11,10 +11,6 @@ import shutil
 import subprocess
 import zlib
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import lxml.html
 import matplotlib.pyplot as plt
 import nbformat

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,12 +20,6 @@ from evaluation.plots import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
 def change():
     return pd.DataFrame(
@@ -43,8 +34,9 @@ def change():
 
 
 def test_set_report_style():
-    set_report_style(font_scale=1.0)
-    rc = matplotlib.rcParams
+    with matplotlib.rc_context():  # restore the global style afterwards
+        set_report_style(font_scale=1.0)
+        rc = dict(matplotlib.rcParams)
     assert [to_hex(c) for c in rc["axes.prop_cycle"].by_key()["color"]] == [c.lower() for c in OKABE_ITO]
     assert rc["svg.fonttype"] == "none" and rc["savefig.dpi"] == 150
     assert rc["font.size"] >= 10 and rc["axes.labelsize"] >= 10  # readable
