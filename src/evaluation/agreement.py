@@ -37,13 +37,19 @@ _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*\s+|\n\s*")
 # ---------------------------------------------------------------------------------------------
 def _as_table(data, name: str, *, coders_in_rows: bool = False) -> pd.DataFrame:
     """Return ``data`` as a subjects × coders DataFrame of objects, checking its shape."""
-    values = data.to_numpy(dtype=object) if isinstance(data, pd.DataFrame) else np.asarray(data, dtype=object)
+    if isinstance(data, pd.DataFrame):
+        values = data.to_numpy(dtype=object)
+    else:
+        values = np.asarray(data, dtype=object)
     if values.ndim == 1 and any(isinstance(v, list | tuple | np.ndarray) for v in values):
         raise ValueError(
             f"`{name}` must be a rectangular 2-D table; its rows have different lengths. "
             "Pad missing ratings with NaN."
         )
-    layout = "coders (rows) × units (columns)" if coders_in_rows else "subjects (rows) × raters (columns)"
+    if coders_in_rows:
+        layout = "coders (rows) × units (columns)"
+    else:
+        layout = "subjects (rows) × raters (columns)"
     if values.ndim != 2:
         raise ValueError(
             f"`{name}` must be a 2-D table of {layout}; found an array with {values.ndim} "
@@ -70,31 +76,39 @@ def _sorted_labels(labels) -> list:
         ) from exc
 
 
+def _category_codes(table: pd.DataFrame, categories, name: str) -> tuple[np.ndarray, list]:
+    """Category position of every rating (−1 = missing), same shape as `table`, and the categories."""
+    codes, labels = pd.factorize(table.to_numpy(dtype=object).ravel())  # missing -> -1
+    labels = labels.tolist()
+    if not labels:
+        raise ValueError(f"`{name}` holds no ratings: every value is missing.")
+    if categories is None:
+        cats = _sorted_labels(labels)
+    else:
+        cats = list(categories)
+        if len(set(cats)) != len(cats):
+            raise ValueError(f"`categories` lists a category twice: {cats!r}.")
+        unknown = [v for v in labels if v not in set(cats)]
+        if unknown:
+            raise ValueError(
+                f"`{name}` contains value(s) {unknown[:5]!r} that are not in `categories` "
+                f"{cats!r}; add them to `categories` or recode the ratings."
+            )
+    position = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([position[v] for v in labels] + [-1])  # index -1 maps missing to -1
+    return lookup[codes].reshape(table.shape), cats
+
+
 def _category_counts(table: pd.DataFrame, categories, name: str) -> tuple[np.ndarray, list]:
     """Count per subject how many coders chose each category.
 
     Returns an (n_subjects × q) float array (subjects rated by nobody are dropped) and the
     category list in column order.
     """
-    values = table.to_numpy(dtype=object)
-    missing = pd.isna(values)
-    observed = values[~missing].tolist()
-    if not observed:
-        raise ValueError(f"`{name}` holds no ratings: every value is missing.")
-    if categories is None:
-        cats = _sorted_labels(observed)
-    else:
-        cats = list(categories)
-        if len(set(cats)) != len(cats):
-            raise ValueError(f"`categories` lists a category twice: {cats!r}.")
-        unknown = [v for v in dict.fromkeys(observed) if v not in set(cats)]
-        if unknown:
-            raise ValueError(
-                f"`{name}` contains value(s) {unknown[:5]!r} that are not in `categories` "
-                f"{cats!r}; add them to `categories` or recode the ratings."
-            )
-    counts = np.column_stack([((values == c) & ~missing).sum(axis=1) for c in cats])
-    counts = counts.astype(float)
+    codes, cats = _category_codes(table, categories, name)
+    counts = np.zeros((len(codes), len(cats)))
+    subject, rater = np.nonzero(codes >= 0)
+    np.add.at(counts, (subject, codes[subject, rater]), 1)
     return counts[counts.sum(axis=1) > 0], cats
 
 
@@ -209,19 +223,18 @@ def cohen_kappa(a, b, *, categories=None, weights=None, confidence=0.95) -> pd.S
     table = _as_table(pd.concat([a_values, b_values], axis=1), "a, b")
     table = table[table.notna().all(axis=1)]
     if table.empty:
-        raise ValueError("`a` and `b` share no unit that both coders labelled (all pairs have a missing value).")
-    if categories is None and weights is not None:
-        labels = table.to_numpy().ravel().tolist()
-        if not all(isinstance(v, numbers.Real) for v in labels):
-            raise TypeError(
-                f"weights={weights!r} needs ordered categories but the labels are text; "
-                "pass `categories` in their order, e.g. categories=['low', 'mid', 'high']."
-            )
-    _, cats = _category_counts(table, categories, "a, b")
+        raise ValueError(
+            "`a` and `b` share no unit that both coders labelled (every pair has a missing value)."
+        )
+    codes, cats = _category_codes(table, categories, "a, b")
+    if categories is None and weights is not None and not all(isinstance(c, numbers.Real) for c in cats):
+        raise TypeError(
+            f"weights={weights!r} needs ordered categories but the labels are text; "
+            "pass `categories` in their order, e.g. categories=['low', 'mid', 'high']."
+        )
     q = len(cats)
-    index = {c: i for i, c in enumerate(cats)}
     joint = np.zeros((q, q))
-    np.add.at(joint, ([index[v] for v in table[0]], [index[v] for v in table[1]]), 1)
+    np.add.at(joint, (codes[:, 0], codes[:, 1]), 1)
     n = joint.sum()
     p = joint / n
     row, col = p.sum(axis=1), p.sum(axis=0)
@@ -535,7 +548,8 @@ def krippendorff_alpha(data, *, level="nominal") -> pd.Series:
     if level not in _LEVELS:
         raise ValueError(f"`level` must be one of {_LEVELS}; got {level!r}.")
     table = _as_table(data, "data", coders_in_rows=True)
-    observed = [v for v in table.to_numpy().ravel() if not pd.isna(v)]
+    cells = table.to_numpy()
+    observed = pd.unique(cells[~pd.isna(cells)]).tolist()
     if level != "nominal":
         labels = [v for v in observed if not isinstance(v, numbers.Real) or isinstance(v, bool)]
         if labels:
@@ -593,8 +607,14 @@ def _check_segments(segments, required) -> pd.DataFrame:
         raise ValueError("`segments` is empty; there are no codings to compare.")
     seg = segments.loc[:, [c for c in _SEGMENT_COLUMNS if c in segments.columns]].copy()
     for col in ("start", "end"):
-        if seg[col].isna().any() or not pd.api.types.is_numeric_dtype(seg[col]):
-            raise ValueError(f"`segments['{col}']` must hold whole-number positions without gaps.")
+        if (
+            not pd.api.types.is_numeric_dtype(seg[col])
+            or seg[col].isna().any()
+            or (seg[col] % 1 != 0).any()
+        ):
+            raise ValueError(
+                f"`segments['{col}']` must hold whole-number positions (code points) for every row."
+            )
         seg[col] = seg[col].astype("int64")
     bad = seg[(seg["start"] < 0) | (seg["end"] <= seg["start"])]
     if not bad.empty:
@@ -611,7 +631,8 @@ def _resolve_coders(seg: pd.DataFrame, coders, *, allow_absent: bool = False) ->
         coders = _sorted_labels(seg["coder"].dropna().tolist())
     else:
         coders = list(coders)
-        absent = [c for c in coders if c not in set(seg["coder"])]
+        present = set(seg["coder"])
+        absent = [c for c in coders if c not in present]
         if absent and not allow_absent:
             raise ValueError(f"`coders` {absent!r} have no rows in `segments['coder']`.")
     if len(coders) < 2:
@@ -623,8 +644,8 @@ def _resolve_coders(seg: pd.DataFrame, coders, *, allow_absent: bool = False) ->
 
 
 def _documents_coded_by_all(seg: pd.DataFrame, coders: list) -> list:
-    per_doc = seg.groupby("document")["coder"].agg(lambda c: set(c) >= set(coders))
-    docs = per_doc.index[per_doc].tolist()
+    n_coders = seg[seg["coder"].isin(coders)].groupby("document")["coder"].nunique()
+    docs = n_coders.index[n_coders == len(coders)].tolist()
     if not docs:
         raise ValueError(
             f"no document in `segments` was coded by all coders {coders!r}; agreement is only "
@@ -661,10 +682,10 @@ def _lengths(seg: pd.DataFrame, documents, continuum_length, docs) -> dict:
     return lengths
 
 
-def _merged(spans: np.ndarray) -> list[tuple[int, int]]:
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Union of overlapping (start, end) spans; touching spans stay separate units."""
     merged: list[list[int]] = []
-    for start, end in sorted(map(tuple, spans)):
+    for start, end in sorted(spans):
         if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -699,15 +720,14 @@ def _pair_disagreement(a: np.ndarray, b: np.ndarray) -> float:
     return float(delta2.sum())
 
 
-def _unitizing_disagreement(seg, code, coders, lengths) -> tuple[float, float, int]:
-    """Observed and expected disagreement of one code, and its number of (merged) units."""
+def _unitizing_disagreement(spans: dict, coders: list, lengths: dict) -> tuple[float, float, int]:
+    """Observed and expected disagreement of one code, and its number of (merged) units.
+
+    `spans` maps (document, coder) to that coder's (start, end) segments of the code.
+    """
     m, total = len(coders), sum(lengths.values())
     sections = {
-        (doc, coder): _sections(
-            _merged(seg.loc[(seg["document"] == doc) & (seg["coder"] == coder) & (seg["code"] == code),
-                            ["start", "end"]].to_numpy()),
-            length,
-        )
+        (doc, coder): _sections(_merged(spans.get((doc, coder), [])), length)
         for doc, length in lengths.items()
         for coder in coders
     }
@@ -722,12 +742,28 @@ def _unitizing_disagreement(seg, code, coders, lengths) -> tuple[float, float, i
     unit_lengths = stacked[stacked[:, 2] == 1, 1]
     gap_lengths = stacked[stacked[:, 2] == 0, 1]
     n_units = len(unit_lengths)
-    l = unit_lengths[:, None]
-    placements = np.clip(gap_lengths[None, :] - l + 1, 0, None).sum(axis=1)
-    numerator = ((n_units - 1) * (2 * l[:, 0] ** 3 - 3 * l[:, 0] ** 2 + l[:, 0]) / 3
-                 + l[:, 0] ** 2 * placements).sum() * 2 / total
+    placements = np.clip(gap_lengths[None, :] - unit_lengths[:, None] + 1, 0, None).sum(axis=1)
+    cubic = (2 * unit_lengths**3 - 3 * unit_lengths**2 + unit_lengths) / 3
+    numerator = ((n_units - 1) * cubic + unit_lengths**2 * placements).sum() * 2 / total
     denominator = m * total * (m * total - 1) - (unit_lengths * (unit_lengths - 1)).sum()
     return d_observed, float(numerator / denominator), n_units
+
+
+def _unitizing_by_code(seg: pd.DataFrame, coders: list, lengths: dict) -> pd.DataFrame:
+    """d_observed, d_expected and n_segments of every code (index: code, sorted)."""
+    spans: dict = {}
+    columns = (seg[c].tolist() for c in ("code", "document", "coder", "start", "end"))
+    for code, doc, coder, start, end in zip(*columns, strict=True):
+        spans.setdefault(code, {}).setdefault((doc, coder), []).append((start, end))
+    codes = _sorted_labels(spans)
+    parts = [_unitizing_disagreement(spans[c], coders, lengths) for c in codes]
+    return pd.DataFrame(parts, index=codes, columns=["d_observed", "d_expected", "n_segments"])
+
+
+def _alpha_from(parts: pd.DataFrame) -> float:
+    """Unitizing alpha from per-code disagreements, averaged over the codes given."""
+    d_expected = parts["d_expected"].mean()
+    return 1.0 - parts["d_observed"].mean() / d_expected if d_expected > 0 else math.nan
 
 
 def unitizing_alpha(segments, *, coders=None, code=None, continuum_length=None) -> pd.Series:
@@ -804,22 +840,17 @@ def unitizing_alpha(segments, *, coders=None, code=None, continuum_length=None) 
     if isinstance(continuum_length, Mapping | pd.Series) and single:
         raise ValueError("`continuum_length` is a mapping but `segments` has no `document` column.")
     lengths = _lengths(seg, None, continuum_length, docs)
-    if code is None:
-        codes = _sorted_labels(seg["code"].tolist())
-    elif code in set(seg["code"]):
-        codes = [code]
-    else:
+    if code is not None and code not in set(seg["code"]):
         raise ValueError(f"`code` {code!r} does not occur in `segments['code']` for coders {coders!r}.")
-    parts = np.array([_unitizing_disagreement(seg, c, coders, lengths) for c in codes])
-    d_observed, d_expected = parts[:, 0].mean(), parts[:, 1].mean()
+    parts = _unitizing_by_code(seg if code is None else seg[seg["code"] == code], coders, lengths)
     return pd.Series(
         {
-            "alpha": 1.0 - d_observed / d_expected if d_expected > 0 else math.nan,
-            "d_observed": float(d_observed),
-            "d_expected": float(d_expected),
+            "alpha": _alpha_from(parts),
+            "d_observed": float(parts["d_observed"].mean()),
+            "d_expected": float(parts["d_expected"].mean()),
             "code": POOLED if code is None else code,
             "n_coders": len(coders),
-            "n_segments": int(parts[:, 2].sum()),
+            "n_segments": int(parts["n_segments"].sum()),
             "continuum_length": sum(lengths.values()),
         },
         name="unitizing_alpha",
@@ -850,7 +881,10 @@ def _units(documents, lengths: dict, unit: str, window) -> pd.DataFrame:
     elif unit == "window":
         if not isinstance(window, numbers.Integral) or window < 1:
             raise ValueError(f"`window` must be a positive whole number of code points; got {window!r}.")
-        spans = {doc: [(s, min(s + window, n)) for s in range(0, n, window)] for doc, n in lengths.items()}
+        spans = {
+            doc: [(s, min(s + window, n)) for s in range(0, n, window)]
+            for doc, n in lengths.items()
+        }
     else:
         raise ValueError(f"`unit` must be 'sentence' or 'window'; got {unit!r}.")
     rows = [(doc, s, e) for doc, doc_spans in spans.items() for s, e in doc_spans]
@@ -988,16 +1022,13 @@ def agreement_by_code(
     units = _units(documents, lengths, unit, window)
     codes = _sorted_labels(seg["code"].tolist())
     found = _presence(seg, units, codes, coders)
-    rows = []
-    for i, code in enumerate(codes):
-        row = {"code": code, **_presence_row(found[i], measures)}
-        if "unitizing" in measures:
-            row["unitizing_alpha"] = unitizing_alpha(seg, coders=coders, code=code, continuum_length=lengths)["alpha"]
-        rows.append(row)
-    pooled = {"code": POOLED, **_presence_row(found.reshape(-1, len(coders)), measures)}
+    rows = [{"code": code, **_presence_row(found[i], measures)} for i, code in enumerate(codes)]
+    rows.append({"code": POOLED, **_presence_row(found.reshape(-1, len(coders)), measures)})
     if "unitizing" in measures:
-        pooled["unitizing_alpha"] = unitizing_alpha(seg, coders=coders, continuum_length=lengths)["alpha"]
-    rows.append(pooled)
+        parts = _unitizing_by_code(seg, coders, lengths)
+        for row in rows[:-1]:
+            row["unitizing_alpha"] = _alpha_from(parts.loc[[row["code"]]])
+        rows[-1]["unitizing_alpha"] = _alpha_from(parts)
     table = pd.DataFrame(rows)
     if "krippendorff" in measures:
         table["interpretation"] = table["krippendorff_alpha"].map(_interpret)
