@@ -635,3 +635,24 @@ def test_agreement_by_code_errors():
         agreement_by_code(segments.drop(columns="document"), unit="window")
     with pytest.raises(ValueError, match="beyond its length 50"):
         agreement_by_code(segments, documents=documents.assign(text="w" * 50), unit="window")
+
+
+def test_segment_position_and_length_errors():
+    two_docs = pd.DataFrame(
+        {"document": ["d1", "d1", "d2", "d2"], "code": "x", "start": [0, 0, 3, 4],
+         "end": [5, 6, 9, 9], "coder": ["A", "B", "A", "B"]}
+    )
+    with pytest.raises(ValueError, match=r"`segments\['start'\]` must hold whole-number positions"):
+        unitizing_alpha(two_docs.assign(start=[0.5, 0, 3, 4]))
+    with pytest.raises(ValueError, match=r"gives no length for document\(s\) \['d2'\]"):
+        unitizing_alpha(two_docs, continuum_length={"d1": 10})
+    with pytest.raises(ValueError, match="a mapping document -> length for 2 documents"):
+        unitizing_alpha(two_docs, continuum_length=10)
+    with pytest.raises(ValueError, match="has no `document` column"):
+        unitizing_alpha(two_docs.drop(columns="document"), continuum_length={"d1": 10})
+    with pytest.raises(ValueError, match=r"`coders` \['C'\] have no rows"):
+        unitizing_alpha(two_docs, coders=["A", "C"])
+    with pytest.raises(ValueError, match="`documents` must be a DataFrame with columns document, text"):
+        agreement_by_code(two_docs, documents=pd.DataFrame({"document": ["d1"]}))
+    # defaults: documents coded by both, lengths = last end per document (6 + 9)
+    assert unitizing_alpha(two_docs)["continuum_length"] == 15
