@@ -368,7 +368,7 @@ def _table_records(fmt, header, rows, where):
 
     records, notes, skipped = [], [], 0
     for number, row in enumerate(rows, start=2):
-        record = {"start": None, "end": None}
+        record = {"case": "", "start": None, "end": None}
         if fmt == "taguette":
             record.update(document=get(row, "document"), code=get(row, "tag"), text=get(row, "content"),
                           coder="")
@@ -411,7 +411,7 @@ def _from_table(fmt, header, rows, where, *, inclusive) -> Codings:
     frame = pd.DataFrame.from_records(
         records, columns=["document", "case", "code", "code_path", "start", "end", "text", "coder"]
     )
-    frame["case"] = frame["case"].where(frame["case"].fillna("") != "", frame["document"])
+    frame["case"] = frame["case"].where(frame["case"] != "", frame["document"])
     for column in ("start", "end"):
         frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
     if inclusive:
