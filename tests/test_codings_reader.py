@@ -606,3 +606,41 @@ def test_round_trip_with_write_qdpx(tmp_path):
     assert dict(zip(codings.segments["document"], codings.segments["case"])) == {"int01": "R1", "int02": "R2"}
     assert codings.documents["text"].tolist() == list(texts.values())
     assert codings.codebook.set_index("code").loc["heat", "path"] == "resilience/heat"
+
+
+def test_forced_format(tmp_path):
+    path = write_csv(tmp_path / "all_tags.csv", TAGUETTE)
+    # a Taguette file also has the long table's document column, but no code column
+    with pytest.raises(CodingsFormatError, match="a long export needs the columns code, document"):
+        read_codings(path, format="long")
+    with pytest.raises(ValueError, match="`format` is 'qdc' but project.qdpx holds a qdpx export"):
+        read_codings(write_qdpx_file(tmp_path, project_xml()), format="qdc")
+    assert read_codings(write_qdpx_file(tmp_path, project_xml()), format="qdpx").info["format"] == "qdpx"
+
+
+def test_guids_not_relied_on(tmp_path):
+    """ATLAS.ti regenerates GUIDs on every export: the tables must not change."""
+    sources = text_source("A", "DA", selection(TEXT, "veilig", C_TRUST) + selection(TEXT, "hitte en storm", C_HEAT),
+                          inline=TEXT)
+    first = tmp_path / "first.qde"
+    first.write_text(project_xml(sources))
+    second = tmp_path / "second.qde"
+    renamed = project_xml(sources)
+    for old, new in [(C_TRUST, "AAAA-1"), (C_HEAT, "BBBB-2"), ("DA", "CCCC-3"), (U1, "DDDD-4")]:
+        renamed = renamed.replace(old, new)
+    second.write_text(renamed)
+    a, b = read_codings(first), read_codings(second)
+    pd.testing.assert_frame_equal(a.segments, b.segments)
+    pd.testing.assert_frame_equal(a.codebook, b.codebook)
+
+
+def test_ambiguous_positions_fall_back_to_code_points(tmp_path):
+    # one selection on whitespace-free boundaries either way: nothing tells the readings apart
+    text = "😀 a b c d e f g"
+    sel = ('<PlainTextSelection guid="S" startPosition="4" endPosition="5">'
+           f'<Coding creatingUser="{U1}"><CodeRef targetGUID="{C_TRUST}"/></Coding></PlainTextSelection>')
+    with pytest.warns(UserWarning, match="equally well"):
+        codings = one_document(tmp_path, text, sel)
+    assert codings.info["position_unit"] == "code_points"
+    assert codings.info["position_unit_decided"] == "spec default"
+    assert codings.segments["text"].tolist() == ["b"]

@@ -133,8 +133,9 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
     scored by, in order, the fewest offsets that fall inside a character or
     beyond the text, the most selection ``name`` attributes equal to the
     selected text, and the most boundaries that fall between words. Readings
-    that map every selection alike are equivalent and the spec's code points
-    win; ``info["position_unit_decided"]`` then says "spec default".
+    that map every selection alike are one reading; when no reading wins
+    outright the spec's code points are used, ``info["position_unit_decided"]``
+    says "spec default" and, if the readings differ, a warning says so.
     Selections carrying several codings and repeated identical spans both
     become one row per (document, start, end, code, coder). A document that
     belongs to no case is its own case. ``basePath`` and absolute source paths
@@ -177,6 +178,11 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
     limits = ArchiveLimits(max_bytes=int(max_bytes), max_ratio=float(max_ratio))
 
     loaded = _load(path, format, limits)
+    if format is not None and format != loaded[0]:
+        raise ValueError(
+            f"`format` is {format!r} but {path.name} holds a {loaded[0]} export (detected from its "
+            "content); pass format=None or the file you meant"
+        )
     if isinstance(loaded[1], RefiProject):
         fmt, project = loaded
         result = _from_refi(project, unit=unit, inclusive=end == "inclusive")
@@ -222,7 +228,7 @@ def _load(path: Path, format, limits: ArchiveLimits):
         with open_archive(path, limits) as archive:
             names = archive.namelist()
             qde = [n for n in names if n.lower().endswith(".qde")]
-            if qde and format in (None, "qdpx"):
+            if qde:
                 return "qdpx", _read_qdpx(path, archive, qde, limits)
             if "xl/workbook.xml" not in names:
                 raise CodingsFormatError(
@@ -267,14 +273,18 @@ def _read_qdpx(path: Path, archive: zipfile.ZipFile, qde: list[str], limits) -> 
 
 
 def _table(path, header, rows, where, format, notes):
-    detected = _table_format(header)
-    fmt = format if format in _TABLE_FORMATS else detected
-    if fmt is None or (format is not None and format not in _TABLE_FORMATS):
+    fmt = format if format in _TABLE_FORMATS else _table_format(header)
+    if fmt is None:
         raise CodingsFormatError(
             f"{where}: header {header!r} matches no known export. Expected REFI-QDA (.qdpx/.qde/.qdc), "
             "Taguette highlights (id, document, tag, content), a QualCoder coding report "
             "(File/case, Coder, Coded, Id, Codename), MAXQDA coded segments (Document name, Code, "
             "Segment) or a long table (document, case, code, start, end, text, coder)"
+        )
+    if _table_format(header, only=fmt) is None:
+        raise CodingsFormatError(
+            f"{where}: a {fmt} export needs the columns {', '.join(sorted(_REQUIRED[fmt]))} "
+            f"(QualCoder: and File/case); the header is {header!r}. Rename the columns or pass format=None"
         )
     return fmt, (header, rows, where, notes)
 
@@ -283,16 +293,23 @@ def _norm(name) -> str:
     return " ".join(str(name if name is not None else "").replace("_", " ").split()).lower()
 
 
-def _table_format(header) -> str | None:
+_REQUIRED = {
+    "taguette": {"id", "document", "tag", "content"},
+    "qualcoder": {"coder", "coded", "codename"},
+    "maxqda": {"document name", "code", "segment"},
+    "long": {"document", "code"},
+}
+
+
+def _table_format(header, only=None) -> str | None:
+    """First tabular format (in order of specificity) whose columns the header has."""
     columns = {_norm(h) for h in header}
-    if {"id", "document", "tag", "content"} <= columns:
-        return "taguette"
-    if {"coder", "coded", "codename"} <= columns and columns & {"file/case", "file|case", "file", "case"}:
-        return "qualcoder"
-    if {"document name", "code", "segment"} <= columns:
-        return "maxqda"
-    if {"document", "code"} <= columns:
-        return "long"
+    for fmt, required in _REQUIRED.items():
+        if only not in (None, fmt) or not required <= columns:
+            continue
+        if fmt == "qualcoder" and not columns & {"file/case", "file|case", "file", "case"}:
+            continue
+        return fmt
     return None
 
 
@@ -643,7 +660,7 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
         spans[name] = (source, starts, ends)
 
     scores = {reading: [0, 0, 0] for reading in readings}
-    differs = {reading: False for reading in readings}
+    mappings = {reading: [] for reading in readings}  # readings that map alike are one
     evidence = False
     for source, starts, ends in spans.values():
         if source.text is None or not len(starts):
@@ -652,24 +669,27 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
         unique = {(s.start, s.end): _squash(s.name) for s in source.selections}
         u_starts = np.array([k[0] for k in unique], dtype=np.int64)
         u_ends = np.array([k[1] for k in unique], dtype=np.int64)
-        baseline = None
         for reading in readings:
             s, e, valid = _to_code_points(_offset_table(source.text, *reading), u_starts, u_ends, inclusive)
-            if baseline is None:
-                baseline = (s, e)
-            differs[reading] |= bool((s != baseline[0]).any() or (e != baseline[1]).any())
+            mappings[reading].append(s.tobytes() + e.tobytes())
             score = scores[reading]
             score[0] -= int((~valid).sum())
             score[1] += _name_matches(source.text, unique.values(), s, e)
             score[2] += _boundaries(source.text, np.concatenate([s, e]).tolist())
-    distinct = [r for r in readings if r == readings[0] or differs[r]]
+    distinct = list({tuple(mappings[r]): r for r in reversed(readings)}.values())[::-1]
     best = max(distinct, key=lambda r: (*scores[r], -readings.index(r)))
+    rivals = [r for r in distinct if r != best and scores[r] == scores[best]]
     if unit:
         decided = "forced"
-    elif evidence and any(differs.values()):
+    elif evidence and len(distinct) > 1 and not rivals:
         decided = "detected"
     else:
         decided = "spec default"
+        if rivals:
+            warnings.append(
+                f"positions fit {best[0]} and {rivals[0][0]} equally well; read as {best[0]} - "
+                "pass position_unit= if the tool counted otherwise"
+            )
     if not evidence and any(len(v[1]) for v in spans.values()):
         warnings.append("no source text could be read, so positions are taken as code points unchecked")
 
