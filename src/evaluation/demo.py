@@ -286,6 +286,7 @@ INTROS = {
                 "Ik werk als opbouwwerker bij het welzijnswerk.",
                 "Ik ben directeur van de basisschool om de hoek."),
 }
+FOLLOW_UPS = ("Kunt u daar een voorbeeld van geven?", "Kunt u daar iets meer over vertellen?", "Wat bedoelt u precies?")
 EMOJI_SENTENCE = "Leuk dat jullie dit vragen 🙂."
 CLOSING_QUESTION = "Wilt u verder nog iets kwijt?"
 CLOSINGS = ("Nee, ik denk dat ik alles heb gezegd.", "Alleen dat ik hoop dat het doorgaat.",
@@ -500,8 +501,9 @@ def _interviews(rng) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         while len(topics) < 2:
             extra = str(rng.choice(list(CODES)))
             topics += [] if extra in topics else [extra]
-        passages = [c for c in topics for _ in range(1 + rng.binomial(2, 0.3))]
-        passages = [passages[i] for i in rng.permutation(len(passages))]
+        # topics in random order; a topic gets one passage, sometimes a follow-up
+        passages = [(c, k) for i in rng.permutation(len(topics)) for c in [topics[i]]
+                    for k in range(1 + rng.binomial(1, 0.35))]
         text = f"{document}\n\n"
 
         def turn(question: str, sentences: list[str]) -> tuple[int, list[tuple[int, int]]]:
@@ -518,9 +520,13 @@ def _interviews(rng) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
         intro = [str(rng.choice(INTROS[group]))] + ([EMOJI_SENTENCE] if case in emoji_cases else [])
         turn(INTRO_QUESTION, intro)
-        for code in passages:
+        for code, follow_up in passages:
             question, pool = PHRASES[code]
-            sentences = [str(s) for s in rng.choice(pool, size=2, replace=False)]
+            if not follow_up:
+                unused = [str(s) for s in rng.permutation(pool)]
+            else:
+                question = str(rng.choice(FOLLOW_UPS))
+            sentences = [unused.pop(), unused.pop()]
             secondary = RELATED.get(code) if rng.random() < 0.3 else None
             if secondary:
                 sentences.append(str(rng.choice(PHRASES[secondary][1])))
