@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
 
@@ -163,34 +163,40 @@ class _Blocks:
 
     def __init__(self, groups: np.ndarray, subjects: np.ndarray, nested: bool):
         self.nested = nested
-        order = pd.Series(np.arange(len(groups))).groupby(groups, sort=False).indices
-        self.index = [np.asarray(ix) for ix in order.values()]
-        self.same_subject = [
-            (subjects[ix][:, None] == subjects[ix][None, :]).astype(float) for ix in self.index
-        ]
+        self.subjects = subjects
+        self.sizes = np.bincount(subjects).astype(float)
+        if nested:
+            order = pd.Series(np.arange(len(groups))).groupby(groups, sort=False).indices
+            self.index = [np.asarray(ix) for ix in order.values()]
+            self.same_subject = [
+                (subjects[ix][:, None] == subjects[ix][None, :]).astype(float) for ix in self.index
+            ]
+
+    def _sums(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(self.sizes), values.shape[1]))
+        np.add.at(out, self.subjects, values)
+        return out
 
     def gls(self, y, x, var_subject, var_household, var_residual):
         """GLS fixed effects, their covariance and the REML log-likelihood.
 
         V_g = var_residual * I + var_subject * S_g + var_household * J_g per block g,
         where S_g[i, j] = 1 when rows i and j are the same subject and J_g is all ones.
+        Without households V is block-diagonal by subject with the closed-form inverse
+        V_i^-1 = (I - k_i J) / var_residual, k_i = var_subject / (var_residual + m_i var_subject).
         """
         n, p = x.shape
-        xtvx = np.zeros((p, p))
-        xtvy = np.zeros(p)
-        ytvy = 0.0
-        logdet = 0.0
-        for ix, same in zip(self.index, self.same_subject):
-            v = var_residual * np.eye(len(ix)) + var_subject * same
-            if self.nested:
-                v = v + var_household
-            chol = np.linalg.cholesky(v)
-            logdet += 2.0 * np.log(np.diag(chol)).sum()
-            wx = np.linalg.solve(chol, x[ix])
-            wy = np.linalg.solve(chol, y[ix])
-            xtvx += wx.T @ wx
-            xtvy += wx.T @ wy
-            ytvy += wy @ wy
+        if self.nested:
+            xtvx, xtvy, ytvy, logdet = self._nested_terms(y, x, var_subject, var_household, var_residual)
+        else:
+            k = var_subject / (var_residual + self.sizes * var_subject)
+            sums = self._sums(np.column_stack([x, y]))
+            weighted = sums * np.sqrt(k)[:, None]
+            xy = np.column_stack([x, y])
+            cross = (xy.T @ xy - weighted.T @ weighted) / var_residual
+            xtvx, xtvy, ytvy = cross[:p, :p], cross[:p, p], cross[p, p]
+            logdet = (n - len(self.sizes)) * np.log(var_residual) + np.log(
+                var_residual + self.sizes * var_subject).sum()
         cov = np.linalg.inv(xtvx)
         beta = cov @ xtvy
         quad = ytvy - beta @ xtvy
@@ -198,14 +204,59 @@ class _Blocks:
         llf = -0.5 * ((n - p) * np.log(2 * np.pi) + logdet + logdet_x + quad)
         return beta, cov, llf
 
+    def _nested_terms(self, y, x, var_subject, var_household, var_residual):
+        p = x.shape[1]
+        xtvx, xtvy, ytvy, logdet = np.zeros((p, p)), np.zeros(p), 0.0, 0.0
+        for ix, same in zip(self.index, self.same_subject):
+            v = var_residual * np.eye(len(ix)) + var_subject * same + var_household
+            chol = np.linalg.cholesky(v)
+            logdet += 2.0 * np.log(np.diag(chol)).sum()
+            wx = np.linalg.solve(chol, x[ix])
+            wy = np.linalg.solve(chol, y[ix])
+            xtvx += wx.T @ wx
+            xtvy += wx.T @ wy
+            ytvy += wy @ wy
+        return xtvx, xtvy, ytvy, logdet
 
-def _fit_mixedlm(y, x, blocks_groups, exog_vc, method):
-    """One statsmodels MixedLM REML fit; returns (variances, converged, fe_params, messages)."""
+    def profile_reml(self, y, x):
+        """Subject-only model: REML variances by a bounded search over log(var_subject / var_residual).
+
+        The residual variance is profiled out: for a ratio g, var_residual = q(g) / (n - p) with
+        q the GLS residual quadratic form at V / var_residual. Returns (var_subject, var_residual).
+        """
+        n, p = x.shape
+
+        def profiled(log_ratio):
+            ratio = 0.0 if log_ratio is None else np.exp(log_ratio)
+            beta, _, _ = self.gls(y, x, ratio, 0.0, 1.0)
+            k = ratio / (1 + self.sizes * ratio)
+            resid = y - x @ beta
+            per_subject = self._sums(resid[:, None])[:, 0]
+            var_e = (resid @ resid - (k * per_subject**2).sum()) / (n - p)
+            return ratio * var_e, var_e
+
+        def loss(log_ratio):
+            var_s, var_e = profiled(log_ratio)
+            return -self.gls(y, x, var_s, 0.0, var_e)[2]
+
+        search = optimize.minimize_scalar(loss, bounds=(-20.0, 8.0), method="bounded",
+                                          options={"xatol": 1e-7})
+        at_zero = profiled(None)
+        if loss(None) <= search.fun:
+            return at_zero
+        return profiled(search.x)
+
+
+def _fit_mixedlm(y, x, blocks_groups, exog_vc, method, start=None):
+    """One statsmodels MixedLM REML fit; returns (variances, converged, fe_params, messages).
+
+    `start` is the packed square-root start (sd ratios to the residual sd), if known.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = MixedLM(y, x, groups=blocks_groups, exog_re=np.ones((len(y), 1)), exog_vc=exog_vc)
         try:
-            result = model.fit(reml=True, method=[method])
+            result = model.fit(reml=True, method=[method], start_params=start)
         except (np.linalg.LinAlgError, ValueError) as exc:
             return None, [f"{method}: {exc}"]
     messages = sorted({f"{method}: {w.message}" for w in caught})
@@ -291,7 +342,8 @@ def change_model(
         - var_household : household random-intercept variance (NaN without `household`).
         - var_residual : residual variance.
         - converged : whether the chosen optimizer reported convergence.
-        - optimizer : the statsmodels optimizer whose fit was kept.
+        - optimizer : the optimizer whose fit was kept (a statsmodels method or
+          ``"profile REML (bounded)"``).
         - boundary : True when a random-effect variance is on the boundary
           (< 1e-4 × residual variance); the model then reduces to (partly) OLS.
         - warning : optimizer and boundary messages joined by "; " ("" if none).
@@ -306,8 +358,11 @@ def change_model(
     without households ``groups=subject``.
 
     The variance components are fitted with statsmodels ``MixedLM`` (REML) by
-    each of ``lbfgs, bfgs, powell, nm`` and the fit with the highest REML
-    log-likelihood among the converged ones is kept. The log-likelihood and the
+    ``lbfgs`` and ``bfgs`` (and ``powell``, ``nm`` when these two fail, disagree
+    or end on a boundary); without households a closed-form profile-REML search
+    over :math:`\\log(\\sigma_s^2/\\sigma_e^2)` (including the value 0) is a
+    further candidate and the start for statsmodels. The fit with the highest
+    REML log-likelihood among the converged ones is kept. The log-likelihood and the
     fixed effects are then computed here by generalised least squares at those
     variances, :math:`\\hat\\beta = (X'V^{-1}X)^{-1}X'V^{-1}y`, with covariance
     :math:`(X'V^{-1}X)^{-1}` (as lme4's ``vcov``). This guards against
@@ -377,11 +432,17 @@ def change_model(
         exog_vc = VCSpec(["subject"], [[[f"s{j}" for j in range(m.shape[1])] for m in mats]], [mats])
     blocks = _Blocks(groups, subjects, nested=household is not None)
 
-    fits, messages = [], []
+    fits, messages, start = [], [], None
+    if household is None:
+        # closed-form profile REML: a candidate of its own and the start for statsmodels
+        var_s, var_e = blocks.profile_reml(y, x)
+        fits.append({"variances": (var_s, np.nan, var_e), "converged": True, "fe_params": None,
+                     "gls": blocks.gls(y, x, var_s, 0.0, var_e), "optimizer": "profile REML (bounded)"})
+        start = np.array([np.sqrt(max(var_s / var_e, 1e-6))])
     for i, method in enumerate(OPTIMIZERS):
-        if i == 2 and _agree(fits, household):
+        if i == 2 and _agree(fits[-2:], household):
             break
-        fit, notes = _fit_mixedlm(y, x, groups, exog_vc, method)
+        fit, notes = _fit_mixedlm(y, x, groups, exog_vc, method, start)
         messages += notes
         if fit is not None:
             var_s, var_h, var_e = fit["variances"]
@@ -401,7 +462,9 @@ def change_model(
     notes = [m for m in messages if m.startswith(best["optimizer"] + ":")]
     if not converged:
         notes.append("no optimizer converged; estimates are from the best non-converged fit")
-    if not np.allclose(best["fe_params"], beta, rtol=1e-4, atol=1e-6 * (1 + np.abs(beta).max())):
+    if best["fe_params"] is not None and not np.allclose(
+        best["fe_params"], beta, rtol=1e-4, atol=1e-6 * (1 + np.abs(beta).max())
+    ):
         notes.append(
             "statsmodels' fixed effects differ from GLS at the fitted variances "
             "(statsmodels #10239); GLS values reported"
