@@ -449,6 +449,8 @@ def test_argument_errors(tmp_path):
         read_codings(path, format="nvp")
     with pytest.raises(TypeError, match="`coder` is int"):
         read_codings(path, coder=3)
+    with pytest.raises(ValueError, match="`max_bytes` is 0"):
+        read_codings(path, max_bytes=0)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_codings(tmp_path / "missing.qdpx")
 

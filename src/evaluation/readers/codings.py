@@ -174,7 +174,13 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
     if coder is not None and not isinstance(coder, str):
         raise TypeError(f"`coder` is {type(coder).__name__}; pass the coder's name as a string or None")
     if not path.exists():
-        raise FileNotFoundError(f"`path` {str(path)!r} does not exist; pass the exported .qdpx, .qde, .qdc, .csv or .xlsx file")
+        raise FileNotFoundError(
+            f"`path` {str(path)!r} does not exist; pass the exported .qdpx, .qde, .qdc, .csv or .xlsx file"
+        )
+    if not (max_bytes > 0 and max_ratio > 0):
+        raise ValueError(
+            f"`max_bytes` is {max_bytes!r} and `max_ratio` is {max_ratio!r}; both must be positive"
+        )
     limits = ArchiveLimits(max_bytes=int(max_bytes), max_ratio=float(max_ratio))
 
     loaded = _load(path, format, limits)
@@ -215,7 +221,7 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
 def _load(path: Path, format, limits: ArchiveLimits):
     """Return (format, RefiProject) or (format, (header, rows, where, notes))."""
     if path.is_dir():
-        projects = sorted(path.glob("*.qde")) + sorted(path.glob("*.QDE"))
+        projects = sorted(p for p in path.iterdir() if p.suffix.lower() == ".qde" and p.is_file())
         if len(projects) != 1:
             raise CodingsFormatError(
                 f"{path.name}: a folder must hold exactly one .qde project, found {len(projects)}; "

@@ -371,7 +371,10 @@ def read_refi(root: Element, *, store: SourceStore | None) -> RefiProject:
     project = RefiProject(kind=kind, origin=root.get("origin", ""))
     codebook = root if kind == "codebook" else _child(root, "CodeBook")
     project.codes = _code_records(_child(codebook, "Codes"), None)
-    project.sets = _set_records(_child(codebook if kind == "codebook" else root, "Sets"))
+    # the schema puts project Sets under Project; some tools write them in the CodeBook
+    project.sets = _set_records(_child(codebook, "Sets"))
+    if kind == "project":
+        project.sets += _set_records(_child(root, "Sets"))
     if kind == "codebook":
         return project
     project.users = {u.get("guid", ""): u.get("name") or u.get("id") or u.get("guid", "")
