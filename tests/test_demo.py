@@ -54,14 +54,22 @@ def waves(demo):
 
 @pytest.fixture(scope="module")
 def qde(demo):
-    with zipfile.ZipFile(demo["codings"]) as archive:
+    return _read_qde(demo)
+
+
+@pytest.fixture(scope="module")
+def codings(qde, demo):
+    return _codings(qde, demo)
+
+
+def _read_qde(paths):
+    with zipfile.ZipFile(paths["codings"]) as archive:
         root = etree.fromstring(archive.read("project.qde"))
         texts = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("sources/")}
     return root, texts
 
 
-@pytest.fixture(scope="module")
-def codings(qde, demo):
+def _codings(qde, demo) -> pd.DataFrame:
     """The qdpx parsed independently of the generator: one row per coding."""
     root, texts = qde
     users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", NS)}
@@ -293,6 +301,18 @@ def test_approved_passages_contain_no_identifiers_but_some_others_do(codings):
     assert len(leaking) >= 3
 
 
+def test_approved_passages_pass_the_quote_screen(codings):
+    from evaluation.demo import FIRST_NAMES, STREET, SURNAMES
+    from evaluation.privacy import screen_quote
+
+    names = [*FIRST_NAMES, *SURNAMES]
+    approved = codings.loc[codings["code"] == "Citaat akkoord", "text"]
+    assert all(screen_quote(t, names=names, streets=[STREET])["ok"] for t in approved)
+    with_number = codings.loc[codings["text"].str.contains(r"nummer \d", regex=True), "text"]
+    assert len(with_number) >= 3
+    assert not any(screen_quote(t, names=names, streets=[STREET])["ok"] for t in with_number)
+
+
 def test_prevalence_differs_by_stakeholder_group(truth):
     by_group = truth["interviews"]["code_counts_by_group"]
     per_group = truth["interviews"]["cases_per_group"]
@@ -396,3 +416,26 @@ def test_write_truth_is_plain_utf8_json(tmp_path):
     path = write_truth({"code": "Citaat akkoord", "é": 1.5}, tmp_path / "x" / "t.json")
     assert path.read_bytes() == '{\n  "code": "Citaat akkoord",\n  "é": 1.5\n}\n'.encode("utf-8")
     assert json.load(io.open(path, encoding="utf-8"))["é"] == 1.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_design_holds_for_other_seeds(seed, tmp_path):
+    paths = generate_demo(out_dir=tmp_path / "demo", seed=seed)
+    truth = json.loads(paths["truth"].read_text(encoding="utf-8"))
+    before = pd.read_csv(paths["before"], sep=";", decimal=",", encoding="cp1252")
+    after = pd.read_excel(paths["after"], sheet_name="Eindmeting")
+    assert 0.40 <= before["household_id"].nunique() / 200 <= 0.50
+    assert 0.35 <= after["household_id"].nunique() / 200 <= 0.45
+    panel = set(before["respondent_id"]) & set(after["respondent_id"])
+    assert 0.45 <= len(panel) / len(after) <= 0.65
+    assert truth["panel"]["respondents"]["overall"] == len(panel)
+    change = {s: v["change"]["overall"] for s, v in truth["scales"].items()}
+    assert all(0.1 < change[s] < 0.5 for s in ("cohesion", "trust", "preparedness", "climate"))
+    assert all(abs(change[s]) < 0.12 for s in ("energy", "digital"))
+    codings = _codings(_read_qde(paths), paths)
+    first = codings[codings["coder"] == "codeur-1"]
+    counts = first["code"].value_counts()
+    assert all(counts.get(code, 0) == c["n_segments"] for code, c in truth["interviews"]["code_counts"].items())
+    approved = codings.loc[codings["code"] == "Citaat akkoord", "text"]
+    assert not approved.str.contains(r"\d", regex=True).any()

@@ -190,7 +190,7 @@ PHRASES = {
     "Veiligheid en noodhulp": ("Hoe voorbereid is de straat op een noodsituatie?", (
         "Na de brand vorig jaar weten mensen beter wie er hulp nodig heeft.",
         "We hebben een lijst gemaakt van buren die slecht ter been zijn.",
-        "De wijkagent loopt nu vaker door de straat.",
+        "Er loopt nu vaker politie door de straat.",
         "Een noodpakket had bijna niemand, dat is nu wel anders.",
         "Bij een stroomstoring zou ik niet weten wie ik moet bellen.",
     )),
@@ -228,7 +228,7 @@ PHRASES = {
         "Na elke bijeenkomst kregen we een kort verslag in de bus.",
     )),
     "Samenwerking met partners": ("Hoe verliep de samenwerking tussen de organisaties?", (
-        "De woningcorporatie, de wijkagent en het welzijnswerk zaten ineens samen aan tafel.",
+        "De woningcorporatie, de politie en het welzijnswerk zaten ineens samen aan tafel.",
         "Met de school hebben we samen de geveltuinendag georganiseerd.",
         "Samenwerken kost tijd, want elke organisatie heeft eigen regels.",
         "Doordat we elkaar nu kennen, bel je sneller even.",
