@@ -306,8 +306,6 @@ SURVEY_COLUMNS = ["respondent_id", "household_id", "naam", "email", "adres", "wo
 
 @dataclass
 class _Study:
-    residents: pd.DataFrame  # one row per adult resident
-    answers: dict[str, pd.DataFrame]  # wave -> complete (true) answers of every resident
     responses: dict[str, pd.DataFrame]  # wave -> survey file rows
     documents: pd.DataFrame
     segments: pd.DataFrame
@@ -694,7 +692,7 @@ def _simulate(seed: int) -> _Study:
     responses = {w: _with_missing(rng_resp, answers[w].loc[sorted(chosen[w])], people) for w in WAVES}
     documents, segments, interviewees = _interviews(np.random.default_rng(interview_seed))
     truth = _truth(seed, people, answers, chosen, segments, interviewees)
-    return _Study(people, answers, responses, documents, segments, interviewees, truth)
+    return _Study(responses, documents, segments, interviewees, truth)
 
 
 # --- writing -----------------------------------------------------------------
