@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -88,8 +89,6 @@ def project_xml(sources="", *, codes=CODES, users=USERS, cases="", sets="", ns=P
         f"{cases}<{p}Sources>{sources}</{p}Sources>{sets}</{p}Project>"
     )
     if prefix:  # give every element the prefix
-        import re
-
         body = re.sub(r"<(/?)(?!" + prefix + r":)([A-Z]\w*)", rf"<\1{prefix}:\2", body)
     return '<?xml version="1.0" encoding="utf-8"?>' + body
 
