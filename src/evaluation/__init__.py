@@ -36,6 +36,7 @@ _PUBLIC = {
     "change_model": "models",
     "ordinal_change_model": "models",
     "rake": "weights",
+    "response_table": "response",
     "effective_n": "weights",
     "attrition_table": "weights",
     "attrition_weights": "weights",

@@ -65,6 +65,7 @@ class ReportContext:
         self.figures_dir = self.output_dir / "figures"
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
+        self.published: dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ language
     def t(self, key, **values) -> str:
@@ -80,6 +81,12 @@ class ReportContext:
     def label(self, mapping: dict) -> str:
         """Pick the report language from a ``{nl: ..., en: ...}`` mapping."""
         return mapping.get(self.lang) or next(iter(mapping.values()), "")
+
+    def wave_label(self, wave) -> str:
+        """Label of a wave id in the report language ("both" = in every wave)."""
+        if wave in self.study.wave_ids:
+            return self.label(self.study.waves[self.study.wave_ids.index(wave)].label)
+        return self.t(wave)
 
     def theme_label(self, theme) -> str:
         spec = self.study.instrument.themes.get(theme)
@@ -113,7 +120,7 @@ class ReportContext:
         display(Markdown(text))
 
     def table(self, frame: pd.DataFrame, *, name: str, caption: str, count_cols=(), dependent_cols=None,
-              by=None, formats=None, labels=None, index=False) -> pd.DataFrame:
+              by=None, total_rows=None, totals="columns", formats=None, labels=None) -> None:
         """Publish a table: suppress small cells, save CSV + XLSX, show it formatted.
 
         Parameters
@@ -130,15 +137,17 @@ class ReportContext:
             Columns derived from the counts (percentages, means); blanked with them.
         by : str or list, optional
             Columns that define independent blocks for complementary suppression.
+        total_rows : boolean Series, optional
+            Rows that are totals of the others: published as they are, and taken
+            into account as known totals when suppressing the other rows.
+        totals : {"columns", "rows", "both", "none"}
+            Which totals a reader can compute (see :func:`evaluation.suppress_small_cells`).
         formats : dict, optional
             column -> "int" | "pct" | "pct1" | "num1" | "num2" | "num3" | "p" for display.
         labels : dict, optional
             column -> header shown in the report.
 
-        Returns
-        -------
-        DataFrame
-            The published (suppressed) table.
+        The published (suppressed) table is kept in ``ctx.published[name]``.
         """
         from IPython.display import HTML, display
 
@@ -148,11 +157,16 @@ class ReportContext:
         published = frame.reset_index(drop=True)
         log = pd.DataFrame(columns=["row", "column", "reason"])
         if count_cols:
-            published = suppress_small_cells(
-                published, count_cols=list(count_cols), min_count=self.study.min_cell,
-                dependent_cols=dependent_cols, by=by, round_to=self.study.round_to,
+            is_total = (pd.Series(False, index=published.index) if total_rows is None
+                        else pd.Series(total_rows).reset_index(drop=True).astype(bool))
+            inner = suppress_small_cells(
+                published[~is_total], count_cols=list(count_cols), min_count=self.study.min_cell,
+                dependent_cols=dependent_cols, by=by, round_to=self.study.round_to, totals=totals,
             )
-            log = published.attrs.get("suppression_log", log)
+            log = inner.attrs.get("suppression_log", log)
+            outer = published[is_total].assign(suppressed=False)
+            published = pd.concat([inner, outer]).sort_index()
+            published.attrs = {}
         stem = f"{name}.{self.lang}"
         published.to_csv(self.tables_dir / f"{stem}.csv", index=False)
         published.to_excel(self.tables_dir / f"{stem}.xlsx", index=False, sheet_name=name[:31])
@@ -181,7 +195,9 @@ class ReportContext:
         header = "".join(f'<th scope="col">{html.escape((labels or {}).get(c, self.t(c)))}</th>' for c in shown.columns)
         body = "".join(
             "<tr>" + "".join(
-                (f'<th scope="row">{render(v, c)}</th>' if j == 0 else f"<td>{render(v, c)}</td>")
+                (f'<th scope="row">{render(v, c)}</th>' if j == 0 else
+                 f'<td class="num">{render(v, c)}</td>' if c in formats or isinstance(v, (int, float)) else
+                 f"<td>{render(v, c)}</td>")
                 for j, (c, v) in enumerate(row.items())
             ) + "</tr>"
             for _, row in shown.iterrows()

@@ -58,6 +58,20 @@ def _ensure_kernel() -> None:
         install(prefix=sys.prefix, kernel_name=KERNEL_NAME, display_name="Python (evaluation)")
 
 
+def _failed_cell(path: Path, exc) -> str:
+    """Where a notebook failed: cell index in the executed notebook, execution count, first line."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+        index = next(i for i, c in enumerate(cells) if c.cell_type == "code"
+                     and any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+        first = cells[index].source.strip().splitlines()[0][:80]
+    except Exception:  # the message must not fail because the notebook is unreadable
+        return f"the cell with execution count {exc.exec_count}"
+    return f'cell {index} of the executed notebook (execution count {exc.exec_count}, starting "{first}")'
+
+
 def _say(progress, message):
     if progress:
         print(f"[report] {message}", file=sys.stderr, flush=True)
@@ -144,8 +158,8 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
             )
         except pm.PapermillExecutionError as exc:
             raise ReportError(
-                f"notebook {notebook.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
-                f"{exc.ename}: {exc.evalue}\nThe executed notebook is kept for inspection: {target}"
+                f"notebook {notebook.name} failed in {_failed_cell(target, exc)}: {exc.ename}: {exc.evalue}\n"
+                f"The executed notebook is kept for inspection: {target}"
             ) from None
         timings[notebook.name] = round(time.perf_counter() - t0, 2)
         executed.append(target)

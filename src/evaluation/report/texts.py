@@ -1,0 +1,109 @@
+"""Fixed report prose in Dutch (B1) and English: section headings and method text.
+
+Sentences that contain results are not here: they are generated from the
+results tables in :mod:`evaluation.report.narrative`.
+"""
+from __future__ import annotations
+
+from .i18n import check_lang
+
+__all__ = ["SECTIONS", "TEXT", "heading", "text"]
+
+SECTIONS = {
+    "summary": {"nl": "Samenvatting", "en": "Summary"},
+    "context": {"nl": "Context en doelen", "en": "Context and aims"},
+    "method": {"nl": "Werkwijze van het onderzoek", "en": "Method"},
+    "response": {"nl": "Respons en representativiteit", "en": "Response and representativeness"},
+    "scales": {"nl": "Schalen en betrouwbaarheid", "en": "Scales and reliability"},
+    "change": {"nl": "Voor en na, per thema", "en": "Before and after, per theme"},
+    "for_whom": {"nl": "Voor wie veranderde er iets?", "en": "For whom did things change?"},
+    "interviews": {"nl": "Interviews: wat deelnemers zeggen", "en": "Interviews: what participants say"},
+    "joint": {"nl": "Enquête en interviews naast elkaar", "en": "Joint display: survey and interviews"},
+    "lessons": {"nl": "Lessen voor gebiedsgericht werken en voor herhaling", "en": "Lessons for area-based working and for replication"},
+    "appendix_data": {"nl": "Bijlage A: gegevens en privacy", "en": "Appendix A: data and privacy"},
+    "appendix_repro": {"nl": "Bijlage B: reproduceerbaarheid", "en": "Appendix B: reproducibility"},
+}
+
+TEXT = {
+    "context_intro": {
+        "nl": ("In de {area} in {municipality} werkten bewoners, ondernemers en de gemeente samen aan een straat die beter "
+               "bestand is tegen schokken en veranderingen. De pilot ging over de energietransitie, digitale veiligheid, "
+               "klimaatadaptatie, veiligheid en noodhulp, sociale samenhang en vertrouwen in de gemeente. "
+               "De gemeente werkte daarbij integraal en gebiedsgericht: vanuit de vragen van de straat, niet vanuit één afdeling."),
+        "en": ("In {area} in {municipality}, residents, entrepreneurs and the municipality worked together on a street that "
+               "copes better with shocks and change. The pilot covered the energy transition, digital safety, climate "
+               "adaptation, safety and emergency preparedness, social cohesion and trust in the municipality. "
+               "The municipality worked in an integral, area-based way: starting from the street's questions, not from one department."),
+    },
+    "context_questions": {
+        "nl": ("Dit leerrapport beantwoordt drie vragen:\n\n"
+               "1. Veranderden veerkracht, sociale samenhang en vertrouwen in de gemeente tussen de nulmeting en de eindmeting?\n"
+               "2. Voor wie veranderde er iets (bijvoorbeeld huurders en eigenaar-bewoners)?\n"
+               "3. Wat zijn de kansen, krachten en beperkingen van integraal gebiedsgericht werken, volgens bewoners, "
+               "ondernemers, gemeentemedewerkers en partners?"),
+        "en": ("This learning report answers three questions:\n\n"
+               "1. Did resilience, social cohesion and trust in the municipality change between baseline and follow-up?\n"
+               "2. For whom did things change (for example tenants and owner-occupiers)?\n"
+               "3. What are the opportunities, strengths and limitations of integral area-based working, according to "
+               "residents, entrepreneurs, municipal staff and partners?"),
+    },
+    "timeline": {"nl": "Tijdlijn van de pilot", "en": "Timeline of the pilot"},
+    "method_design": {
+        "nl": ("**Opzet.** Alle {population} woningen in de straat kregen twee keer dezelfde vragenlijst: een nulmeting "
+               "({before}) en een eindmeting ({after}). Een deel van de bewoners vulde beide in; zij vormen het panel. "
+               "Daarnaast zijn {n_interviews} interviews gehouden met bewoners, ondernemers, gemeentemedewerkers en partners. "
+               "Onderzoekers hebben de interviews gecodeerd met een vast codeerschema."),
+        "en": ("**Design.** All {population} homes in the street received the same questionnaire twice: a baseline "
+               "({before}) and a follow-up ({after}). Some residents answered both; they form the panel. "
+               "In addition, {n_interviews} interviews were held with residents, entrepreneurs, municipal staff and partners, "
+               "coded by researchers with a fixed coding frame."),
+    },
+    "method_analysis": {
+        "nl": ("**Analyse.** Per thema combineren we stellingen tot een schaal (gemiddelde van de beantwoorde stellingen, "
+               "na omkeren van negatief geformuleerde stellingen). De belangrijkste uitkomst is een lineair mixed model op "
+               "álle antwoorden, dat rekening houdt met mensen die twee keer antwoordden. Ter controle vergelijken we de "
+               "panelleden met zichzelf (gepaarde toets) en de twee metingen als geheel. Omdat de straat klein is en veel "
+               "huishoudens meededen, corrigeren we de onzekerheid voor de eindige populatie. We corrigeren p-waarden voor "
+               "het aantal toetsen binnen een thema (Holm). Alle intervallen zijn {confidence}-betrouwbaarheidsintervallen."),
+        "en": ("**Analysis.** Per theme, statements are combined into a scale (mean of the answered statements, after "
+               "reversing negatively worded ones). The primary result is a linear mixed model on all answers, which "
+               "accounts for people who answered twice. As checks we compare panel members with themselves (paired test) "
+               "and the two waves as wholes. Because the street is small and many households took part, uncertainty is "
+               "corrected for the finite population. p-values are adjusted for the number of tests within a theme (Holm). "
+               "All intervals are {confidence} confidence intervals."),
+    },
+    "method_limits": {
+        "nl": ("**Wat dit onderzoek niet kan laten zien.** Er is geen vergelijkingsstraat zonder pilot. Een verandering "
+               "tussen de metingen kan dus ook door iets anders komen, zoals landelijke ontwikkelingen of het seizoen. "
+               "De resultaten zijn daarom een aanwijzing, geen bewijs dat de pilot de oorzaak is."),
+        "en": ("**What this study cannot show.** There is no comparison street without the pilot. A change between the "
+               "waves may therefore also come from something else, such as national developments or the season. "
+               "The results are indicative, not proof that the pilot caused them."),
+    },
+    "synthetic_note": {
+        "nl": "**Let op:** dit is een voorbeeldstudie met verzonnen (synthetische) gegevens. Er zijn geen echte bewoners ondervraagd.",
+        "en": "**Note:** this is an example study with invented (synthetic) data. No real residents were surveyed.",
+    },
+}
+
+
+def heading(key: str, lang: str, level: int = 2) -> str:
+    """Markdown heading for a report section.
+
+    Examples
+    --------
+    >>> heading("response", "en")
+    '## Response and representativeness'
+    """
+    return "#" * level + " " + SECTIONS[key][check_lang(lang)]
+
+
+def text(key: str, lang: str, **values) -> str:
+    """Fixed prose in the report language, with values filled in.
+
+    Examples
+    --------
+    >>> text("timeline", "nl")
+    'Tijdlijn van de pilot'
+    """
+    return TEXT[key][check_lang(lang)].format(**values)
