@@ -260,6 +260,11 @@ def code_frequencies(segments, *, by=None, level="code", cases=None):
     not counted but their cases stay in the denominator. Report prevalence as
     "n of N"; percentages only for large groups.
 
+    References
+    ----------
+    Kuckartz, U. & Rädiker, S. (2019). *Analyzing Qualitative Data with MAXQDA*.
+    Springer, ch. 12 (frequencies of codes and of documents with a code).
+
     Examples
     --------
     >>> seg = pd.DataFrame({"document": ["d1", "d1", "d2"], "case": ["a", "a", "b"],
@@ -319,6 +324,11 @@ def code_matrix(segments, *, rows="code", columns="group", value="cases", cases=
         order), cells = `value`. Each cell is traced back to its segments with
         :func:`code_matrix_segments` (same `rows`/`columns`, the cell's row and
         column labels).
+
+    Notes
+    -----
+    ``prevalence[u, g] = n_cases[u, g] / n_cases_total[g]``, computed by
+    :func:`code_frequencies` with ``by=columns, level=rows``.
 
     Examples
     --------
