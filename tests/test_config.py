@@ -122,3 +122,14 @@ def test_coding_frame_checks(tmp_path):
     assert "code 'B' needs a theme, an aspect or both" in text
     assert "codes[2].aspect: value not allowed (found: 'weakness'" in text
     assert "duplicate code names" in text
+
+
+def test_demo_population_matches_generated_street(demo_project):
+    """The example study's configured population equals the street the generator simulates."""
+    import json
+
+    study = ev.load_study(demo_project)
+    truth = json.loads(study.raw_dir.with_name(study.raw_dir.name + ".truth.json").read_text(encoding="utf-8"))
+    assert study.population_residents == truth["population"]["residents"]["overall"]
+    assert study.population_size == truth["population"]["homes"]["overall"]
+    assert study.population_margins["tenure"] == {k: v for k, v in truth["population"]["homes"].items() if k != "overall"}

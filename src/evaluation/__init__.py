@@ -41,6 +41,10 @@ _PUBLIC = {
     "attrition_table": "weights",
     "attrition_weights": "weights",
     # interviews
+    "apply_coding_frame": "qualitative",
+    "code_matrix_segments": "qualitative",
+    "drop_direct_identifiers": "privacy",
+    "study_results": "report.results",
     "code_frequencies": "qualitative",
     "code_matrix": "qualitative",
     "cooccurrence": "qualitative",

@@ -459,6 +459,7 @@ class Study:
     processed_dir: Path
     reports_dir: Path
     population_size: int | None
+    population_residents: int | None
     population_margins: dict
     instrument: Instrument
     waves: list[Wave]
@@ -467,6 +468,7 @@ class Study:
     coding_frame: CodingFrame | None
     approved_code: str | None
     min_cell: int
+    min_cell_interviews: int
     round_to: int | None
     pseudonym_key_env: str
     demo_key: str | None
@@ -566,8 +568,9 @@ def load_study(path: str | os.PathLike) -> Study:
     reports_dir = resolve(c.get(meta, "reports_dir", "study", str, required=False)) or root / "reports" / str(study_id)
 
     population = c.get(data, "population", "", dict, required=False, default={}) or {}
-    c.unknown_keys(population, {"unit", "size", "margins"}, "population")
+    c.unknown_keys(population, {"unit", "size", "residents", "margins"}, "population")
     size = c.get(population, "size", "population", int, required=False)
+    residents = c.get(population, "residents", "population", int, required=False)
     margins = c.get(population, "margins", "population", dict, required=False, default={}) or {}
 
     instrument_path = resolve(c.get(data, "instrument", "", str))
@@ -621,8 +624,9 @@ def load_study(path: str | os.PathLike) -> Study:
         approved_code = c.get(interviews, "approved_code", "interviews", str, required=False)
 
     privacy = c.get(data, "privacy", "", dict, required=False, default={}) or {}
-    c.unknown_keys(privacy, {"min_cell", "round_to", "pseudonym_key_env", "demo_key"}, "privacy")
+    c.unknown_keys(privacy, {"min_cell", "min_cell_interviews", "round_to", "pseudonym_key_env", "demo_key"}, "privacy")
     min_cell = c.get(privacy, "min_cell", "privacy", int, required=False, default=10)
+    min_cell_interviews = c.get(privacy, "min_cell_interviews", "privacy", int, required=False, default=3)
     if isinstance(min_cell, int) and min_cell < 1:
         c.add("privacy.min_cell", "must be at least 1", found=min_cell)
     synthetic = c.get(meta, "synthetic", "study", bool, required=False, default=False)
@@ -662,6 +666,7 @@ def load_study(path: str | os.PathLike) -> Study:
         processed_dir=processed_dir,
         reports_dir=reports_dir,
         population_size=size,
+        population_residents=residents,
         population_margins=margins,
         instrument=instrument,
         waves=waves,
@@ -670,6 +675,7 @@ def load_study(path: str | os.PathLike) -> Study:
         coding_frame=frame,
         approved_code=approved_code,
         min_cell=min_cell,
+        min_cell_interviews=min_cell_interviews,
         round_to=privacy.get("round_to"),
         pseudonym_key_env=privacy.get("pseudonym_key_env", "EVALUATION_PSEUDONYM_KEY"),
         demo_key=demo_key,

@@ -78,6 +78,11 @@ class ReportContext:
     def pct(self, x, digits=0) -> str:
         return fmt_pct(x, digits, self.lang)
 
+    @property
+    def decimal(self) -> str:
+        """Decimal mark of the report language (for figure tick labels)."""
+        return "," if self.lang == "nl" else "."
+
     def label(self, mapping: dict) -> str:
         """Pick the report language from a ``{nl: ..., en: ...}`` mapping."""
         return mapping.get(self.lang) or next(iter(mapping.values()), "")
@@ -105,6 +110,13 @@ class ReportContext:
         return self.load("responses")
 
     @cached_property
+    def results(self) -> dict[str, pd.DataFrame]:
+        """Every results table (:func:`evaluation.study_results`), computed once per import."""
+        from .results import study_results
+
+        return study_results(self.study)
+
+    @cached_property
     def segments(self) -> pd.DataFrame:
         return self.load("segments")
 
@@ -120,7 +132,7 @@ class ReportContext:
         display(Markdown(text))
 
     def table(self, frame: pd.DataFrame, *, name: str, caption: str, count_cols=(), dependent_cols=None,
-              by=None, total_rows=None, totals="columns", formats=None, labels=None) -> None:
+              by=None, total_rows=None, totals="columns", formats=None, labels=None, min_count=None) -> None:
         """Publish a table: suppress small cells, save CSV + XLSX, show it formatted.
 
         Parameters
@@ -146,6 +158,9 @@ class ReportContext:
             column -> "int" | "pct" | "pct1" | "num1" | "num2" | "num3" | "p" for display.
         labels : dict, optional
             column -> header shown in the report.
+        min_count : int, optional
+            Suppression threshold (default ``privacy.min_cell``; interview tables
+            pass ``privacy.min_cell_interviews``).
 
         The published (suppressed) table is kept in ``ctx.published[name]``.
         """
@@ -155,12 +170,13 @@ class ReportContext:
         from .i18n import fmt_p
 
         published = frame.reset_index(drop=True)
+        min_count = self.study.min_cell if min_count is None else min_count
         log = pd.DataFrame(columns=["row", "column", "reason"])
         if count_cols:
             is_total = (pd.Series(False, index=published.index) if total_rows is None
                         else pd.Series(total_rows).reset_index(drop=True).astype(bool))
             inner = suppress_small_cells(
-                published[~is_total], count_cols=list(count_cols), min_count=self.study.min_cell,
+                published[~is_total], count_cols=list(count_cols), min_count=min_count,
                 dependent_cols=dependent_cols, by=by, round_to=self.study.round_to, totals=totals,
             )
             log = inner.attrs.get("suppression_log", log)
@@ -170,11 +186,11 @@ class ReportContext:
         stem = f"{name}.{self.lang}"
         published.to_csv(self.tables_dir / f"{stem}.csv", index=False)
         published.to_excel(self.tables_dir / f"{stem}.xlsx", index=False, sheet_name=name[:31])
-        self._log_suppression(name, caption, published, log)
+        self._log_suppression(name, caption, published, log, min_count if count_cols else None)
 
         shown = published.drop(columns=["suppressed"], errors="ignore")
         formats = formats or {}
-        marker = self.t("suppressed", n=self.study.min_cell)
+        marker = self.t("suppressed", n=min_count)
 
         def render(value, column):
             kind = formats.get(column)
@@ -206,18 +222,19 @@ class ReportContext:
             f'<table class="report-table"><caption>{html.escape(caption)}</caption>'
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
         ))
-        return published
+        self.published[name] = published
 
     @staticmethod
     def _suppressed_columns(log: pd.DataFrame) -> set:
         return set(log["column"]) if len(log) else set()
 
-    def _log_suppression(self, name, caption, published, log):
+    def _log_suppression(self, name, caption, published, log, min_count):
         path = self.tables_dir / f"_published.{self.lang}.json"
         entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         entries[name] = {
             "caption": caption,
             "rows": int(len(published)),
+            "threshold": min_count,
             "suppressed_cells": int(len(log)),
             "primary": int((log["reason"] == "primary").sum()) if len(log) else 0,
             "complementary": int((log["reason"] == "complementary").sum()) if len(log) else 0,

@@ -20,6 +20,12 @@ SECTIONS = {
     "interviews": {"nl": "Interviews: wat deelnemers zeggen", "en": "Interviews: what participants say"},
     "joint": {"nl": "Enquête en interviews naast elkaar", "en": "Joint display: survey and interviews"},
     "lessons": {"nl": "Lessen voor gebiedsgericht werken en voor herhaling", "en": "Lessons for area-based working and for replication"},
+    "attrition": {"nl": "Wie haakte af?", "en": "Who dropped out?"},
+    "items": {"nl": "Stellingen", "en": "Statements"},
+    "aspects": {"nl": "Kansen, krachten en beperkingen", "en": "Opportunities, strengths and limitations"},
+    "cooccurrence": {"nl": "Welke thema's worden samen genoemd?", "en": "Which themes are mentioned together?"},
+    "agreement": {"nl": "Overeenstemming tussen codeurs", "en": "Agreement between coders"},
+    "quotes": {"nl": "Citaten", "en": "Quotes"},
     "appendix_data": {"nl": "Bijlage A: gegevens en privacy", "en": "Appendix A: data and privacy"},
     "appendix_repro": {"nl": "Bijlage B: reproduceerbaarheid", "en": "Appendix B: reproducibility"},
 }
@@ -79,6 +85,10 @@ TEXT = {
         "en": ("**What this study cannot show.** There is no comparison street without the pilot. A change between the "
                "waves may therefore also come from something else, such as national developments or the season. "
                "The results are indicative, not proof that the pilot caused them."),
+    },
+    "method_limits_short": {
+        "nl": "Er was geen vergelijkingsstraat: de veranderingen zijn een aanwijzing, geen bewijs dat de pilot ze veroorzaakte.",
+        "en": "There was no comparison street: the changes are indicative, not proof that the pilot caused them.",
     },
     "synthetic_note": {
         "nl": "**Let op:** dit is een voorbeeldstudie met verzonnen (synthetische) gegevens. Er zijn geen echte bewoners ondervraagd.",

@@ -1,0 +1,369 @@
+"""All results tables of a study's learning report, computed once and cached.
+
+Each report notebook runs in its own kernel; they all read their numbers from
+:func:`study_results`, so the summary and the sections show the same values.
+The cache lives in ``data/processed/<study>/results/`` and is rebuilt whenever
+the import changed or the package version changed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import Study, load_study
+from ..importer import load_processed
+
+__all__ = ["study_results", "RESULT_TABLES", "primary_coder", "fpc_population"]
+
+#: Tables returned by :func:`study_results`.
+RESULT_TABLES = (
+    "response", "attrition", "weighting", "scores", "reliability", "item_stats", "change", "model", "ordinal",
+    "items", "binary", "likert", "subgroup", "mde", "frequencies", "frequencies_theme", "frequencies_aspect",
+    "code_group", "cooccurrence", "agreement", "quotes", "framework", "joint",
+)
+
+_MDE_SIZES = (25, 50, 75, 100, 150, 200)
+
+
+def primary_coder(segments: pd.DataFrame) -> str | None:
+    """The coder who coded the most documents (ties: alphabetical); analyses of content use only this coder.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"document": ["a", "b", "b"], "coder": ["c1", "c1", "c2"]})
+    >>> primary_coder(seg)
+    'c1'
+    """
+    if segments.empty or "coder" not in segments:
+        return None
+    docs = segments.groupby("coder")["document"].nunique()
+    return str(sorted(docs.index[docs == docs.max()])[0])
+
+
+def fpc_population(responses: pd.DataFrame, households: int | None, *, wave="wave", household="household",
+                   respondent="respondent") -> float | None:
+    """Population size for finite-population corrections when only the number of homes is known.
+
+    Used when the study does not give ``population.residents``. Respondents are people, with
+    sometimes two from one home. We scale the number of homes by the mean number
+    of respondents per responding home, so that the person-level sampling
+    fraction equals the household-level one (Cochran 1977, ch. 9: the FPC of a
+    cluster sample is 1 − f with f the fraction of clusters sampled).
+
+    Returns
+    -------
+    float or None
+        ``households × respondents / responding households`` (pooled over
+        waves), or None when the number of homes is unknown.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"respondent": list("abc"), "household": ["h1", "h1", "h2"], "wave": "w1"})
+    >>> fpc_population(r, 10)
+    15.0
+    """
+    if not households:
+        return None
+    if household not in responses:
+        return float(households)
+    per_wave = responses.groupby(wave, observed=True).agg(
+        people=(respondent, "nunique"), homes=(household, "nunique"))
+    return float(households * per_wave["people"].sum() / per_wave["homes"].sum())
+
+
+def _cache_key(study: Study) -> str:
+    info = json.loads((study.processed_dir / "import.json").read_text(encoding="utf-8"))
+    return json.dumps({"inputs": info["inputs"], "version": version("evaluation")}, sort_keys=True)
+
+
+def study_results(study, *, cache: bool = True) -> dict[str, pd.DataFrame]:
+    """Compute (or read from cache) every results table of the learning report.
+
+    Parameters
+    ----------
+    study : Study or path-like
+        An imported study (run :func:`evaluation.import_study` first).
+    cache : bool, default True
+        Reuse tables cached after an identical import.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Keys in :data:`RESULT_TABLES`; each table's columns are documented where it
+        is computed (see the functions named in the source): survey tables from
+        :func:`evaluation.compare_waves`, :func:`evaluation.change_model`,
+        :func:`evaluation.reliability` …; interview tables from
+        :func:`evaluation.code_frequencies`, :func:`evaluation.agreement_by_code` …;
+        ``joint`` from :func:`evaluation.joint_display`.
+
+    Examples
+    --------
+    >>> results = study_results("config/studies/noorderbeekdwarsstraat-demo.yml")  # doctest: +SKIP
+    >>> results["model"][["outcome", "estimate", "ci_low", "ci_high"]]  # doctest: +SKIP
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    folder = study.processed_dir / "results"
+    key_file = folder / "key.json"
+    if cache and key_file.exists() and key_file.read_text(encoding="utf-8") == _cache_key(study):
+        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}
+    tables = _compute(study)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_TABLES:
+        tmp = folder / f".{name}.{os.getpid()}.parquet"
+        tables[name].to_parquet(tmp, index=False)
+        tmp.replace(folder / f"{name}.parquet")
+    key_file.write_text(_cache_key(study), encoding="utf-8")
+    return tables
+
+
+# --------------------------------------------------------------------------- survey
+
+
+def _survey(study: Study) -> dict[str, pd.DataFrame]:
+    import evaluation as ev
+
+    out = {}
+    inst = study.instrument
+    responses = load_processed(study, "responses")
+    first, last = study.wave_ids[0], study.wave_ids[-1]
+    defs = inst.scale_definitions()
+    scales = list(defs)
+    theme_of = {s: inst.scales[s]["theme"] for s in scales}
+    population = None
+    if study.fpc:
+        population = study.population_residents or fpc_population(responses, study.population_size)
+    margins = study.population_margins.get("tenure")
+
+    out["response"] = ev.response_table(responses, population=margins, group="tenure")
+
+    scores = ev.score_scales(responses, scales=defs)
+    background = responses[["respondent", "wave", "household", "tenure"]]
+    scores = scores.merge(background, on=["respondent", "wave"], how="left")
+    out["scores"] = scores
+    wide = scores.pivot_table(index=["respondent", "wave", "household", "tenure"], columns="scale", values="score",
+                              observed=True).reset_index()
+    wide["wave"] = pd.Categorical(wide["wave"], categories=study.wave_ids, ordered=True)
+
+    baseline = responses[responses["wave"] == first].merge(
+        wide[wide["wave"] == first][["respondent", *scales]], on="respondent", how="left")
+    later = set(responses.loc[responses["wave"] == last, "respondent"])
+    baseline["stayed"] = baseline["respondent"].isin(later)
+    out["attrition"] = ev.attrition_table(baseline, stayed="stayed", variables=["tenure", "age_group", *scales])
+
+    weighting = []
+    if margins:
+        for wave_id in study.wave_ids:
+            part = responses[responses["wave"] == wave_id]
+            w = ev.rake(part, margins={"tenure": margins})
+            weighting.append({"wave": wave_id, "n": len(part), "effective_n": ev.effective_n(w),
+                              "min_weight": float(w.min()), "max_weight": float(w.max())})
+    out["weighting"] = pd.DataFrame(weighting, columns=["wave", "n", "effective_n", "min_weight", "max_weight"])
+
+    out["reliability"] = ev.reliability(responses[responses["wave"] == first], scales=defs, confidence=study.confidence)
+    out["item_stats"] = ev.reliability(responses[responses["wave"] == first], scales=defs, level="item")
+
+    change = ev.compare_waves(wide, outcomes=scales, population=population, adjust=study.adjust,
+                              families={s: "scales" for s in scales}, confidence=study.confidence)
+    change.insert(1, "theme", change["outcome"].map(theme_of))
+    change["scale_min"] = [0.0 if defs[s]["rescale_0_10"] else defs[s]["min"] for s in change["outcome"]]
+    change["scale_max"] = [10.0 if defs[s]["rescale_0_10"] else defs[s]["max"] for s in change["outcome"]]
+    out["change"] = change
+
+    rows = []
+    for scale in scales:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = ev.change_model(wide, outcome=scale, wave="wave", subject="respondent", household="household",
+                                  confidence=study.confidence)
+        record = fit.to_dict()
+        record["warning"] = "; ".join(filter(None, [record.get("warning", ""), *{str(w.message) for w in caught}]))
+        rows.append({"outcome": scale, "theme": theme_of[scale], **record})
+    model = pd.DataFrame(rows)
+    model["p_adjusted"] = ev.adjust_pvalues(model["p_value"], method=study.adjust)
+    out["model"] = model
+
+    items = inst.items_table()
+    ordinal_items = items[items["level"] == "ordinal"]
+    agree = inst.agree_codes()
+    family = {r.item: r.theme for r in items.itertuples()}
+    item_change = ev.compare_waves(responses, outcomes=list(ordinal_items["item"]), population=population,
+                                   agree={i: agree[i] for i in ordinal_items["item"] if i in agree},
+                                   families=family, adjust="fdr_bh", confidence=study.confidence)
+    item_change.insert(1, "theme", item_change["outcome"].map(family))
+    out["items"] = item_change
+
+    ordinal = []
+    for item in ordinal_items["item"]:
+        try:
+            fit = ev.ordinal_change_model(responses, outcome=item, wave="wave", subject="respondent")
+            ordinal.append({"outcome": item, "theme": family[item], **fit.to_dict()})
+        except ValueError as exc:  # e.g. an item without variation in one wave
+            ordinal.append({"outcome": item, "theme": family[item], "note": str(exc)})
+    ordinal = pd.DataFrame(ordinal)
+    if "p_value" in ordinal:
+        ordinal["p_adjusted"] = ev.adjust_pvalues(ordinal["p_value"], method="fdr_bh")
+    out["ordinal"] = ordinal
+
+    out["binary"] = _binary(study, responses, items, population)
+    out["likert"] = _likert(responses, ordinal_items, inst)
+
+    by_population = None
+    if margins and population:
+        scale_factor = population / sum(margins.values())
+        by_population = {k: v * scale_factor for k, v in margins.items()}
+    subgroup = ev.compare_waves(wide, outcomes=scales, by="tenure", population=by_population, adjust=study.adjust,
+                                families={s: "scales" for s in scales}, confidence=study.confidence)
+    subgroup.insert(1, "theme", subgroup["outcome"].map(theme_of))
+    out["subgroup"] = subgroup
+
+    pairs = int(change["n_pairs"].max())
+    n_first = int((responses["wave"] == first).sum())
+    attrition = 1 - pairs / n_first if n_first else 0.0
+    unscaled = ev.score_scales(responses, scales=defs, rescale=False).pivot_table(
+        index=["respondent", "wave"], columns="scale", values="score", observed=True).reset_index()
+    unscaled["wave"] = pd.Categorical(unscaled["wave"], categories=study.wave_ids, ordered=True)
+    sd_change = _sd_of_change(unscaled, scales)
+    mde = []
+    for design in ("paired", "independent"):
+        table = ev.minimal_detectable_effect(list(_MDE_SIZES), design=design, population=population,
+                                             attrition=attrition if design == "paired" else 0.0, sd=sd_change)
+        mde.append(table)
+    out["mde"] = pd.concat(mde, ignore_index=True).assign(attrition_used=attrition, sd_used=sd_change)
+    return out
+
+
+def _sd_of_change(wide: pd.DataFrame, scales) -> float:
+    """Median SD (over scales, 1–5 item metric) of the within-person change on the panel: the MDE table's raw unit."""
+    waves = list(wide["wave"].cat.categories)
+    a = wide[wide["wave"] == waves[0]].set_index("respondent")[scales]
+    b = wide[wide["wave"] == waves[-1]].set_index("respondent")[scales]
+    diff = (b - a).dropna(how="all")
+    return float(np.nanmedian(diff.std()))
+
+
+def _binary(study, responses, items, population) -> pd.DataFrame:
+    import evaluation as ev
+
+    first, last = study.wave_ids[0], study.wave_ids[-1]
+    rows = []
+    for item in items.itertuples():
+        if item.level not in ("binary", "categorical"):
+            continue
+        a = responses[responses["wave"] == first][["respondent", item.item]]
+        b = responses[responses["wave"] == last][["respondent", item.item]]
+        pairs = a.merge(b, on="respondent", suffixes=("_a", "_b")).dropna()
+        row = {"outcome": item.item, "theme": item.theme, "level": item.level, "n_pairs": len(pairs)}
+        if item.level == "binary":
+            for wave_id, part in ((first, a), (last, b)):
+                ci = ev.proportion_ci(part[item.item].dropna(), population=population, confidence=study.confidence)
+                tag = "before" if wave_id == first else "after"
+                row.update({f"n_{tag}": int(ci["n"]), f"share_{tag}": ci["proportion"],
+                            f"share_{tag}_ci_low": ci["ci_low"], f"share_{tag}_ci_high": ci["ci_high"]})
+        paired = ev.proportion_test(pairs[f"{item.item}_a"], pairs[f"{item.item}_b"], paired=True,
+                                    confidence=study.confidence)
+        row.update({"estimate": paired.get("estimate"), "ci_low": paired.get("ci_low"), "ci_high": paired.get("ci_high"),
+                    "statistic": paired["statistic"], "df": paired["df"], "p_value": paired["p_value"],
+                    "method": paired["method"]})
+        if item.level == "binary":
+            cross = ev.proportion_test(a[item.item].dropna(), b[item.item].dropna(), paired=False,
+                                       confidence=study.confidence)
+            row.update({"cs_estimate": cross["estimate"], "cs_ci_low": cross["ci_low"], "cs_ci_high": cross["ci_high"],
+                        "cs_p_value": cross["p_value"], "cs_method": cross["method"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _likert(responses, ordinal_items, inst) -> pd.DataFrame:
+    rows = []
+    for item in ordinal_items["item"]:
+        codes = [float(c) for c in inst.answer_set(item)["codes"]]
+        counts = responses.groupby("wave", observed=True)[item].value_counts().rename("n").reset_index()
+        for wave_id, part in counts.groupby("wave", observed=True):
+            total = part["n"].sum()
+            for code in codes:
+                n = int(part.loc[part[item] == code, "n"].sum())
+                rows.append({"item": item, "wave": str(wave_id), "category": code, "n": n, "share": n / total if total else np.nan})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- interviews
+
+
+def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    import evaluation as ev
+
+    segments = load_processed(study, "segments")
+    interviewees = load_processed(study, "interviewees")
+    documents = load_processed(study, "documents")
+    coder = primary_coder(segments)
+    primary = segments[segments["coder"] == coder]
+    cases = interviewees.rename(columns={"stakeholder_group": "group"})
+    out = {}
+    freq = ev.code_frequencies(primary, by="group", level="code", cases=cases)
+    overall = ev.code_frequencies(primary, level="code", cases=cases).assign(group="total")
+    out["frequencies"] = pd.concat([freq, overall], ignore_index=True)
+    theme = ev.code_frequencies(primary, by="group", level="theme", cases=cases)
+    theme_all = ev.code_frequencies(primary, level="theme", cases=cases).assign(group="total")
+    out["frequencies_theme"] = pd.concat([theme, theme_all], ignore_index=True)
+    aspect = ev.code_frequencies(primary, by="group", level="aspect", cases=cases)
+    aspect_all = ev.code_frequencies(primary, level="aspect", cases=cases).assign(group="total")
+    out["frequencies_aspect"] = pd.concat([aspect, aspect_all], ignore_index=True)
+    out["code_group"] = freq
+    out["cooccurrence"] = ev.cooccurrence(primary, scope="case", level="theme")
+
+    coders = segments.groupby("document")["coder"].nunique()
+    double = segments[segments["document"].isin(coders.index[coders > 1])]
+    if double["coder"].nunique() > 1:
+        out["agreement"] = ev.agreement_by_code(double, documents=documents, unit="sentence")
+    else:
+        out["agreement"] = pd.DataFrame(columns=["code", "n_units", "n_coders", "krippendorff_alpha"])
+
+    quotes = ev.select_quotes(primary, n=1, seed=1, key=study.pseudonym_key())
+    out["quotes"] = quotes.reset_index(drop=True)
+    out["framework"] = ev.framework_matrix(primary, rows="case", columns="theme", cases=cases).reset_index()
+    theme_quotes = out["quotes"].drop_duplicates("theme")
+    out["joint"] = ev.joint_display(survey_by_theme, primary, cases=cases, quotes=theme_quotes)
+    return out
+
+
+def _compute(study: Study) -> dict[str, pd.DataFrame]:
+    tables = _survey(study)
+    if study.codings_file is not None:
+        tables.update(_interviews(study, _survey_by_theme(tables)))
+    for name in RESULT_TABLES:
+        tables.setdefault(name, pd.DataFrame())
+        tables[name] = _parquet_safe(tables[name])
+    return tables
+
+
+def _survey_by_theme(tables) -> pd.DataFrame:
+    model = tables["model"]
+    change = tables["change"].set_index("outcome")
+    out = model[["theme", "outcome", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted"]].copy()
+    out["scale_min"] = out["outcome"].map(change["scale_min"])
+    out["scale_max"] = out["outcome"].map(change["scale_max"])
+    return out
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns that mix types (lists, records) become text so Parquet can store them."""
+    frame = frame.copy()
+    frame.attrs = {}
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            values = frame[column].dropna()
+            if not values.map(lambda v: isinstance(v, (str, bool, int, float))).all() or values.map(type).nunique() > 1:
+                frame[column] = frame[column].map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def results_dir(study: Study) -> Path:
+    return study.processed_dir / "results"
