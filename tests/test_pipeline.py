@@ -120,3 +120,113 @@ def test_failing_notebook_is_named_and_kept(built, tmp_path):
     assert f"notebook {first.name} failed in cell {failing[0]} of the executed notebook" in message
     assert 'starting "1 / 0"' in message and "ZeroDivisionError: division by zero" in message
     assert str(kept) in message
+
+
+# ---------------------------------------------------------------- the learning report's content (issue: full report)
+
+import re  # noqa: E402
+
+from evaluation.report.i18n import fmt_ci, fmt_int, fmt_num, fmt_pct  # noqa: E402
+from evaluation.report.texts import SECTIONS  # noqa: E402
+
+SECTION_KEYS = ["summary", "context", "method", "response", "scales", "change", "for_whom", "interviews", "joint",
+                "lessons", "appendix_data", "appendix_repro"]
+
+
+def _section_text(html: str, title: str, next_title: str | None) -> str:
+    import lxml.html
+
+    text = lxml.html.fromstring(html).text_content()
+    start = text.index(title, text.index(title) + len(title))  # skip the table of contents
+    end = text.index(next_title, start) if next_title else len(text)
+    return text[start:end]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_outline_section_has_content(built, lang):
+    html = built["outputs"][lang]["html"].read_text(encoding="utf-8")
+    titles = [SECTIONS[k][lang] for k in SECTION_KEYS]
+    for title, following in zip(titles, titles[1:] + [None]):
+        body = _section_text(html, title, following)
+        assert len(body.split()) > 25, f"section {title!r} has almost no content"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_summary_numbers_equal_results_tables(built, lang):
+    results = ev.study_results(built["study"])
+    html = built["outputs"][lang]["html"].read_text(encoding="utf-8")
+    summary = _section_text(html, SECTIONS["summary"][lang], SECTIONS["context"][lang])
+    expected = set()
+    for _, row in results["model"].iterrows():
+        for text in (fmt_num(abs(row["estimate"]), 2, lang), fmt_ci(row["ci_low"], row["ci_high"], 2, lang)):
+            assert text in summary, f"{row['outcome']}: {text} not in the summary"
+        expected |= {fmt_num(abs(row["estimate"]), 2, lang), fmt_num(row["estimate"], 2, lang, sign=True),
+                     fmt_num(row["ci_low"], 2, lang), fmt_num(row["ci_high"], 2, lang)}
+    total = results["response"][results["response"]["group"] == "total"]
+    for value in total["respondents"]:
+        expected.add(fmt_int(value, lang))
+    binary = results["binary"][results["binary"]["level"] == "binary"]
+    for column in ("share_before", "share_after"):
+        for value in binary[column]:
+            assert fmt_pct(value, 0, lang) in summary
+            expected.add(fmt_pct(value, 0, lang).rstrip("%"))
+    freq = results["frequencies"]
+    overall = freq[freq["group"] == "total"]
+    expected |= {fmt_int(v, lang) for v in overall["n_cases"]} | {fmt_int(v, lang) for v in overall["n_cases_total"]}
+    expected |= {"0", "1", "5", "10", "95"}  # scale bounds and the 95% of the intervals
+    numbers = re.findall(r"[−+-]?\d[\d.,]*\d|[−+-]?\d", summary.replace("95%-BI", "95 ").replace("95% CI", "95 "))
+    stray = [n for n in numbers if n.strip(".,") not in expected and n.lstrip("+").strip(".,") not in expected]
+    assert not stray, f"numbers in the summary that are not in the results tables: {stray}"
+
+
+def test_no_published_count_below_threshold(built):
+    study = built["study"]
+    tables = study.reports_dir / "tables"
+    for lang in ("nl", "en"):
+        log = json.loads((tables / f"_published.{lang}.json").read_text(encoding="utf-8"))
+        for name, entry in log.items():
+            if entry["threshold"] is None:
+                continue
+            frame = pd.read_csv(tables / f"{name}.{lang}.csv")
+            counts = [c for c in frame.columns if c in {"respondents", "households", "n", "n_before", "n_after", "n_pairs",
+                                                         "n_stayers", "n_leavers"} or "(N=" in c]
+            assert counts, name
+            for column in counts:
+                values = pd.to_numeric(frame[column], errors="coerce")
+                small = values[(values > 0) & (values < entry["threshold"])]
+                assert small.empty, f"{name}.{lang}.csv column {column!r} publishes {small.tolist()}"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_html_has_no_external_resources(built, lang):
+    import lxml.html
+
+    root = lxml.html.fromstring(built["outputs"][lang]["html"].read_bytes())
+    assert not root.xpath("//script[@src] | //link[@href]")
+    for element in root.xpath("//*[@src]"):
+        assert element.get("src").startswith("data:"), element.get("src")[:60]
+    assert root.xpath("//img") and root.get("lang") == lang
+    text = root.text_content()
+    assert "Traceback" not in text and "Warning" not in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_docx_has_section_headings_and_tables(built, lang):
+    import docx
+
+    document = docx.Document(built["outputs"][lang]["docx"])
+    headings = {p.text.strip() for p in document.paragraphs if p.style.name.startswith("Heading")}
+    assert {SECTIONS[k][lang] for k in SECTION_KEYS} <= headings
+    assert len(document.tables) >= 10 and len(document.inline_shapes) >= 5
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_pdf_has_all_sections(built, lang):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built["outputs"][lang]["pdf"])
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    outline = {item.title for item in reader.outline if not isinstance(item, list)}
+    for key in SECTION_KEYS:
+        assert SECTIONS[key][lang] in outline
+        assert SECTIONS[key][lang] in text

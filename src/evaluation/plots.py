@@ -203,7 +203,7 @@ def plot_change(
     ax.set_ylim(len(outcomes) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     _decimal_ticks(ax.xaxis, decimal)
-    ax.legend(title=legend_title, loc="best")
+    ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _texts(ax, xlabel=xlabel, ylabel=ylabel, title=title)
 
 

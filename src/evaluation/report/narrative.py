@@ -452,7 +452,7 @@ def group_columns(table: pd.DataFrame) -> list[str]:
 
 
 def heatmap_data(published: pd.DataFrame, ctx) -> pd.DataFrame:
-    return published.set_index("code")[group_columns(published)].astype(float)
+    return published.set_index("code")[group_columns(published)].astype(float).rename_axis(None)
 
 
 def aspects(results: dict, ctx) -> str:
