@@ -30,3 +30,22 @@ def test_demo_refuses_real_study(tmp_path, capsys, demo_project):
     real.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert main(["demo", "--study", str(real)]) == 2
     assert "is not a synthetic study" in capsys.readouterr().err
+
+
+def test_report_generates_missing_demo_files(tmp_path, monkeypatch):
+    """On a fresh clone the example study's raw files do not exist yet; `report` makes them first."""
+    import shutil
+
+    from conftest import ROOT
+    from evaluation import cli
+
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "data").mkdir()
+    study = tmp_path / "config/studies/noorderbeekdwarsstraat-demo.yml"
+    cli._generate_missing_demo(study)
+    raw = tmp_path / "data/raw/noorderbeekdwarsstraat-demo"
+    assert {p.name for p in raw.iterdir()} >= {"nulmeting.csv", "eindmeting.xlsx", "interviews.qdpx", "geinterviewden.csv"}
+    before = {p.name: p.stat().st_mtime_ns for p in raw.iterdir()}
+    cli._generate_missing_demo(study)  # present: left alone
+    assert {p.name: p.stat().st_mtime_ns for p in raw.iterdir()} == before

@@ -52,6 +52,7 @@ def main(argv=None) -> int:
         if args.command == "report":
             from .report.pipeline import build_report
 
+            _generate_missing_demo(args.study)
             formats = [f.strip() for f in args.formats.split(",") if f.strip()]
             out = build_report(args.study, lang=args.lang, formats=formats, progress=not args.quiet,
                                force_import=args.force_import)
@@ -71,6 +72,17 @@ def main(argv=None) -> int:
             return 1
         raise
     return 0
+
+
+def _generate_missing_demo(study_path) -> None:
+    """A synthetic study whose raw files are not there yet gets them generated (fresh clones)."""
+    from .config import load_study
+    from .demo import generate_demo
+
+    study = load_study(study_path)
+    if study.synthetic and not all(p.exists() for p in study.raw_files):
+        print(f"Synthetic example study: generating its raw files in {study.raw_dir}", file=sys.stderr)
+        generate_demo(out_dir=study.raw_dir)
 
 
 def _demo(args) -> int:
