@@ -10,9 +10,9 @@ from lxml import etree
 
 from evaluation.readers.qdpx_writer import NAMESPACE, write_qdpx, write_reproducible_zip
 
-# the official QDA-XML 1.0 project schema (MIT), kept in shared/samples beside the checkout
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "samples" / "refi-qda" / "Project-mrt2019.xsd"
-needs_schema = pytest.mark.skipif(not SCHEMA.is_file(), reason="shared/samples not beside the checkout")
+# the official QDA-XML 1.0 project schema (MIT), copied into tests/data (see its README)
+SCHEMA = Path(__file__).resolve().parent / "data" / "refi-qda" / "Project-mrt2019.xsd"
+needs_schema = pytest.mark.skipif(not SCHEMA.is_file(), reason="schema file missing from tests/data/refi-qda")
 NS = {"q": NAMESPACE}
 
 TEXT_1 = "I: Hoe gaat het?\nR: Goed 🙂 hoor. De buren zijn aardig geworden.\n"

@@ -179,7 +179,7 @@ def interviews_summary(results: dict, ctx) -> str:
         if part.empty:
             continue
         top = part.iloc[0]
-        label = frame.loc[top["code"], f"label_{lang}"]
+        label = _code_label(top["code"], ctx)
         n, total = fmt_int(top["n_cases"], lang), fmt_int(top["n_cases_total"], lang)
         if lang == "nl":
             parts.append(f"{t(aspect, lang).lower()}: ‘{label}’ ({n} van {total} interviews)")
@@ -430,8 +430,14 @@ def interviews_intro(ctx) -> str:
 
 
 def _code_label(code, ctx) -> str:
+    """A code's label in the report language; theme codes without their own label take the theme's."""
     frame = ctx.study.coding_frame.table.set_index("code")
-    return frame.loc[code, f"label_{ctx.lang}"] if code in frame.index else str(code)
+    if code not in frame.index:
+        return str(code)
+    label, theme = frame.loc[code, f"label_{ctx.lang}"], frame.loc[code, "theme"]
+    if label == code and isinstance(theme, str) and not isinstance(frame.loc[code, "aspect"], str):
+        return ctx.theme_label(theme)
+    return label
 
 
 def code_group_table(freq: pd.DataFrame, ctx) -> pd.DataFrame:
