@@ -230,3 +230,20 @@ def test_pdf_has_all_sections(built, lang):
     for key in SECTION_KEYS:
         assert SECTIONS[key][lang] in outline
         assert SECTIONS[key][lang] in text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_learning_report_in_headless_chromium(built, lang, tmp_path):
+    """The real learning report in Chromium: every image loads, nothing external, no console errors."""
+    from test_browser import browser_check, ensure_chromium, run_chromium
+
+    chromium = ensure_chromium()
+    html = built["outputs"][lang]["html"]
+    result, console = browser_check(chromium, tmp_path, html)
+    assert result["images"] >= 6 and result["broken"] == [] and result["problems"] == []
+    assert result["missingTargets"] == [] and result["toc"] >= 12
+    assert console == []
+    shot = tmp_path / f"report-{lang}.png"
+    run_chromium(chromium, tmp_path, html.as_uri(), f"--screenshot={shot}", "--window-size=1024,1400")
+    assert shot.stat().st_size > 10_000
