@@ -166,16 +166,22 @@ def response_summary(total: pd.DataFrame, ctx) -> str:
             f"the follow-up; {fmt_int(panel, lang)} of them took part both times.")
 
 
+def _ranked_codes(results: dict, ctx, aspect: str) -> pd.DataFrame:
+    """Codes of one aspect over all interviews, most mentioned first; counts below the interview threshold left out."""
+    freq = results["frequencies"]
+    frame = ctx.study.coding_frame.table.set_index("code")
+    overall = freq[freq["group"] == "total"]
+    part = overall[overall["code"].map(frame["aspect"]) == aspect]
+    part = part[part["n_cases"] >= ctx.study.min_cell_interviews]
+    return part.sort_values(["n_cases", "code"], ascending=[False, True])
+
+
 def interviews_summary(results: dict, ctx) -> str:
     """Most mentioned strength and limitation, as 'n of N interviews'."""
     lang = ctx.lang
-    freq = results["frequencies"]
-    frame = ctx.study.coding_frame.table.set_index("code")
-    overall = freq[freq["group"] == "total"].copy()
-    overall["aspect"] = overall["code"].map(frame["aspect"])
     parts = []
     for aspect in ("strength", "limitation", "opportunity"):
-        part = overall[overall["aspect"] == aspect].sort_values(["n_cases", "code"], ascending=[False, True])
+        part = _ranked_codes(results, ctx, aspect)
         if part.empty:
             continue
         top = part.iloc[0]
@@ -464,15 +470,10 @@ def heatmap_data(published: pd.DataFrame, ctx) -> pd.DataFrame:
 def aspects(results: dict, ctx) -> str:
     """Opportunities, strengths and limitations: the most mentioned code of each, with n of N."""
     lang = ctx.lang
-    freq = results["frequencies"]
-    frame = ctx.study.coding_frame.table.set_index("code")
-    overall = freq[freq["group"] == "total"].copy()
-    overall["aspect"] = overall["code"].map(frame["aspect"])
     lines = []
     for aspect in ("opportunity", "strength", "limitation"):
-        part = overall[overall["aspect"] == aspect].sort_values(["n_cases", "code"], ascending=[False, True])
         items = [f"{_code_label(r['code'], ctx)} ({fmt_int(r['n_cases'], lang)}/{fmt_int(r['n_cases_total'], lang)})"
-                 for _, r in part.iterrows() if r["n_cases"] >= ctx.study.min_cell_interviews]
+                 for _, r in _ranked_codes(results, ctx, aspect).iterrows()]
         if items:
             lines.append(f"- **{t(aspect, lang)}**: " + "; ".join(items))
     lead = ("Kansen, krachten en beperkingen van gebiedsgericht werken (aantal geïnterviewden dat het noemde):\n\n"
@@ -566,13 +567,8 @@ def lessons(results: dict, ctx) -> str:
     joint = results["joint"]
     confirmed = [ctx.theme_label(x) for x in joint.loc[joint["verdict"] == "confirms", "theme"]]
     contradicted = [ctx.theme_label(x) for x in joint.loc[joint["verdict"] == "contradicts", "theme"]]
-    freq = results["frequencies"]
-    frame = ctx.study.coding_frame.table.set_index("code")
-    overall = freq[freq["group"] == "total"].copy()
-    overall["aspect"] = overall["code"].map(frame["aspect"])
-    top = lambda a: overall[overall["aspect"] == a].sort_values(["n_cases", "code"], ascending=[False, True])  # noqa: E731
-    strengths = [_code_label(c, ctx) for c in top("strength")["code"].head(2)]
-    limits = [_code_label(c, ctx) for c in top("limitation")["code"].head(2)]
+    strengths = [_code_label(c, ctx) for c in _ranked_codes(results, ctx, "strength")["code"].head(2)]
+    limits = [_code_label(c, ctx) for c in _ranked_codes(results, ctx, "limitation")["code"].head(2)]
     if lang == "nl":
         lines = [
             f"- **Wat werkte:** {', '.join(strengths).lower()} – het meest genoemd als kracht." if strengths else "",

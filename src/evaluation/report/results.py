@@ -3,10 +3,11 @@
 Each report notebook runs in its own kernel; they all read their numbers from
 :func:`study_results`, so the summary and the sections show the same values.
 The cache lives in ``data/processed/<study>/results/`` and is rebuilt whenever
-the import changed or the package version changed.
+the import, the configuration or the package's code changed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import warnings
@@ -77,9 +78,18 @@ def fpc_population(responses: pd.DataFrame, households: int | None, *, wave="wav
     return float(households * per_wave["people"].sum() / per_wave["homes"].sum())
 
 
+def _code_fingerprint() -> str:
+    """SHA-256 over the package's own source, so that changed analysis code never reuses old results."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _cache_key(study: Study) -> str:
     info = json.loads((study.processed_dir / "import.json").read_text(encoding="utf-8"))
-    return json.dumps({"inputs": info["inputs"], "version": version("evaluation")}, sort_keys=True)
+    return json.dumps({"inputs": info["inputs"], "version": version("evaluation"), "code": _code_fingerprint(),
+                       "config": {str(p): p.read_text(encoding="utf-8") for p in study.config_files}}, sort_keys=True)
 
 
 def study_results(study, *, cache: bool = True) -> dict[str, pd.DataFrame]:
@@ -363,7 +373,3 @@ def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
                 frame[column] = frame[column].map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     frame.columns = [str(c) for c in frame.columns]
     return frame
-
-
-def results_dir(study: Study) -> Path:
-    return study.processed_dir / "results"
