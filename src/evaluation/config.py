@@ -484,6 +484,11 @@ class Study:
         return [w.id for w in self.waves]
 
     @property
+    def group_variable(self) -> str | None:
+        """The background variable for response and representativeness: the first one with known population margins."""
+        return next(iter(self.population_margins), None) or next(iter(self.groups), None)
+
+    @property
     def config_files(self) -> list[Path]:
         files = [self.path, self.instrument.path]
         if self.coding_frame is not None:

@@ -354,7 +354,7 @@ def binary_table(binary: pd.DataFrame, ctx) -> pd.DataFrame:
             "n_after": r["n_after"], "share_after": r["share_after"],
             "n_pairs": r["n_pairs"], "difference": r["estimate"],
             "difference_ci": f"[{fmt_pct(r['ci_low'], 0, lang)}; {fmt_pct(r['ci_high'], 0, lang)}]",
-            "p_value": r["p_value"],
+            "p_adjusted": r["p_adjusted"],
         })
     return pd.DataFrame(rows)
 
@@ -380,16 +380,22 @@ def ordinal_check(results: dict, ctx) -> str:
 
 
 def subgroup_table(subgroup: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Panel change per group level; with several group variables a first column names the variable."""
     lang = ctx.lang
     out = pd.DataFrame({
+        "variable": subgroup["variable"].map(ctx.t),
         "scale": subgroup["outcome"].map(ctx.scale_label),
         "group": subgroup["group"].astype(str).map(ctx.t),
         "n_pairs": subgroup["n_pairs"],
         "paired": subgroup["estimate"],
         "paired_ci": [fmt_ci(lo, hi, 2, lang) for lo, hi in zip(subgroup["ci_low"], subgroup["ci_high"])],
     })
-    out.attrs["ci"] = subgroup[["ci_low", "ci_high"]].to_numpy()
-    return out
+    return out if subgroup["variable"].nunique() > 1 else out.drop(columns="variable")
+
+
+def subgroup_blocks(table: pd.DataFrame) -> list[str]:
+    """Columns that make separate tables for complementary suppression."""
+    return [c for c in ("variable", "scale") if c in table]
 
 
 def subgroup_plot_data(published: pd.DataFrame, ctx) -> pd.DataFrame:

@@ -146,32 +146,37 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     defs = inst.scale_definitions()
     scales = list(defs)
     theme_of = {s: inst.scales[s]["theme"] for s in scales}
+    family_of = {s: inst.scales[s]["family"] or theme_of[s] for s in scales}
     population = None
     if study.fpc:
         population = study.population_residents or fpc_population(responses, study.population_size)
-    margins = study.population_margins.get("tenure")
+    group_var = study.group_variable
+    margins = study.population_margins.get(group_var) if group_var else None
+    background_vars = list(inst.background)
 
-    out["response"] = ev.response_table(responses, population=margins, group="tenure")
+    if group_var:
+        out["response"] = ev.response_table(responses, population=margins, group=group_var)
 
     scores = ev.score_scales(responses, scales=defs)
-    background = responses[["respondent", "wave", "household", "tenure"]]
-    scores = scores.merge(background, on=["respondent", "wave"], how="left")
+    ids = ["respondent", "wave"] + (["household"] if "household" in responses else [])
+    scores = scores.merge(responses[ids + background_vars], on=["respondent", "wave"], how="left")
     out["scores"] = scores
-    wide = scores.pivot_table(index=["respondent", "wave", "household", "tenure"], columns="scale", values="score",
-                              observed=True).reset_index()
-    wide["wave"] = pd.Categorical(wide["wave"], categories=study.wave_ids, ordered=True)
+    wide = responses[ids + background_vars].merge(
+        scores.pivot_table(index=["respondent", "wave"], columns="scale", values="score", observed=True).reset_index(),
+        on=["respondent", "wave"], how="left")
+    wide["wave"] = pd.Categorical(wide["wave"].astype(str), categories=study.wave_ids, ordered=True)
 
     baseline = responses[responses["wave"] == first].merge(
         wide[wide["wave"] == first][["respondent", *scales]], on="respondent", how="left")
     later = set(responses.loc[responses["wave"] == last, "respondent"])
     baseline["stayed"] = baseline["respondent"].isin(later)
-    out["attrition"] = ev.attrition_table(baseline, stayed="stayed", variables=["tenure", "age_group", *scales])
+    out["attrition"] = ev.attrition_table(baseline, stayed="stayed", variables=[*background_vars, *scales])
 
     weighting = []
-    if margins:
+    if study.population_margins:
         for wave_id in study.wave_ids:
             part = responses[responses["wave"] == wave_id]
-            w = ev.rake(part, margins={"tenure": margins})
+            w = ev.rake(part, margins=study.population_margins)
             weighting.append({"wave": wave_id, "n": len(part), "effective_n": ev.effective_n(w),
                               "min_weight": float(w.min()), "max_weight": float(w.max())})
     out["weighting"] = pd.DataFrame(weighting, columns=["wave", "n", "effective_n", "min_weight", "max_weight"])
@@ -180,7 +185,7 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     out["item_stats"] = ev.reliability(responses[responses["wave"] == first], scales=defs, level="item")
 
     change = ev.compare_waves(wide, outcomes=scales, population=population, adjust=study.adjust,
-                              families={s: "scales" for s in scales}, confidence=study.confidence)
+                              families=family_of, confidence=study.confidence)
     change.insert(1, "theme", change["outcome"].map(theme_of))
     change["scale_min"] = [0.0 if defs[s]["rescale_0_10"] else defs[s]["min"] for s in change["outcome"]]
     change["scale_max"] = [10.0 if defs[s]["rescale_0_10"] else defs[s]["max"] for s in change["outcome"]]
@@ -195,9 +200,7 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
         record = fit.to_dict()
         record["warning"] = "; ".join(filter(None, [record.get("warning", ""), *{str(w.message) for w in caught}]))
         rows.append({"outcome": scale, "theme": theme_of[scale], **record})
-    model = pd.DataFrame(rows)
-    model["p_adjusted"] = ev.adjust_pvalues(model["p_value"], method=study.adjust)
-    out["model"] = model
+    out["model"] = pd.DataFrame(rows)
 
     items = inst.items_table()
     ordinal_items = items[items["level"] == "ordinal"]
@@ -222,16 +225,21 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     out["ordinal"] = ordinal
 
     out["binary"] = _binary(study, responses, items, population)
+    _adjust_within_themes(out["model"], out["binary"], family_of, method=study.adjust)
     out["likert"] = _likert(responses, ordinal_items, inst)
 
-    by_population = None
-    if margins and population:
-        scale_factor = population / sum(margins.values())
-        by_population = {k: v * scale_factor for k, v in margins.items()}
-    subgroup = ev.compare_waves(wide, outcomes=scales, by="tenure", population=by_population, adjust=study.adjust,
-                                families={s: "scales" for s in scales}, confidence=study.confidence)
-    subgroup.insert(1, "theme", subgroup["outcome"].map(theme_of))
-    out["subgroup"] = subgroup
+    subgroups = []
+    for variable in study.groups or ([group_var] if group_var else []):
+        by_population = None
+        var_margins = study.population_margins.get(variable)
+        if var_margins and population:  # residents per level, in proportion to the homes
+            by_population = {k: v * population / sum(var_margins.values()) for k, v in var_margins.items()}
+        part = ev.compare_waves(wide, outcomes=scales, by=variable, population=by_population, adjust=study.adjust,
+                                families=family_of, confidence=study.confidence)
+        part.insert(0, "variable", variable)
+        part.insert(2, "theme", part["outcome"].map(theme_of))
+        subgroups.append(part)
+    out["subgroup"] = pd.concat(subgroups, ignore_index=True) if subgroups else pd.DataFrame()
 
     pairs = int(change["n_pairs"].max())
     n_first = int((responses["wave"] == first).sum())
@@ -247,6 +255,23 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
         mde.append(table)
     out["mde"] = pd.concat(mde, ignore_index=True).assign(attrition_used=attrition, sd_used=sd_change)
     return out
+
+
+def _adjust_within_themes(model: pd.DataFrame, binary: pd.DataFrame, family_of: dict, *, method: str) -> None:
+    """Add ``family`` and ``p_adjusted`` to the primary tests: each scale's model and the theme's yes/no and
+    categorical items form one family (the scale's ``family``, default its theme); adjusted within it."""
+    import evaluation as ev
+
+    model["family"] = model["outcome"].map(family_of)
+    binary["family"] = binary["theme"]
+    tests = pd.concat([model[["family", "p_value"]].assign(source="model", index=model.index),
+                       binary[["family", "p_value"]].assign(source="binary", index=binary.index)], ignore_index=True)
+    tests["p_adjusted"] = np.nan
+    for _, part in tests.groupby("family", dropna=False):
+        tests.loc[part.index, "p_adjusted"] = ev.adjust_pvalues(part["p_value"].to_numpy(), method=method)
+    for source, frame in (("model", model), ("binary", binary)):
+        chosen = tests[tests["source"] == source]
+        frame.loc[chosen["index"].to_numpy(), "p_adjusted"] = chosen["p_adjusted"].to_numpy()
 
 
 def _sd_of_change(wide: pd.DataFrame, scales) -> float:
