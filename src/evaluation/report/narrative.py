@@ -711,3 +711,19 @@ def versions_table() -> pd.DataFrame:
     from .pipeline import _versions
 
     return pd.DataFrame([{"package": k, "version": v} for k, v in _versions().items()])
+
+
+def model_notes(results: dict, ctx) -> str:
+    """Say which mixed models had a variance on the boundary (the estimate then rests on fewer assumptions)."""
+    model = results["model"]
+    flagged = model[model["boundary"].astype(bool)] if "boundary" in model else model.iloc[0:0]
+    if flagged.empty:
+        return ""
+    names = ", ".join(ctx.scale_label(s) for s in flagged["outcome"])
+    if ctx.lang == "nl":
+        return (f"Bij {names} schatte het model een variantie (tussen personen of huishoudens) op nul: er is dan weinig "
+                "samenhang binnen personen of huishoudens. Het model is dan gelijk aan een eenvoudiger model zonder die "
+                "variantie; de schatting en het interval blijven bruikbaar.")
+    return (f"For {names} the model estimated a variance (between people or households) at zero: there is little "
+            "clustering within people or households. The model then equals a simpler model without that variance; the "
+            "estimate and its interval remain usable.")
