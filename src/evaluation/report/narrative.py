@@ -580,8 +580,8 @@ def lessons(results: dict, ctx) -> str:
             f"- **Wat werkte:** {', '.join(strengths).lower()} – het meest genoemd als kracht." if strengths else "",
             f"- **Wat beperkte:** {', '.join(limits).lower()} – het meest genoemd als beperking." if limits else "",
             f"- **Bevestigd door enquête en interviews:** {', '.join(confirmed)}." if confirmed else "",
-            f"- **Let op, tegenstrijdig:** {', '.join(contradicted)} – de enquête laat verbetering zien, maar geïnterviewden "
-            "zijn kritisch over de werkwijze; bespreek dit met bewoners." if contradicted else "",
+            f"- **Let op, tegenstrijdig:** {', '.join(contradicted)} – enquête en interviews wijzen hier verschillende kanten "
+            "op (zie de tabel hierboven); bespreek dit met bewoners." if contradicted else "",
             "- **Voor een volgende straat:** meet opnieuw voor en na met dezelfde vragenlijst, en zoek een vergelijkingsstraat "
             "zonder pilot om te kunnen zeggen of de pilot de oorzaak was.",
         ]
@@ -590,8 +590,8 @@ def lessons(results: dict, ctx) -> str:
             f"- **What worked:** {', '.join(strengths).lower()} – most often named as a strength." if strengths else "",
             f"- **What limited it:** {', '.join(limits).lower()} – most often named as a limitation." if limits else "",
             f"- **Confirmed by survey and interviews:** {', '.join(confirmed)}." if confirmed else "",
-            f"- **Note, contradictory:** {', '.join(contradicted)} – the survey shows improvement, but interviewees are "
-            "critical of the way of working; discuss this with residents." if contradicted else "",
+            f"- **Note, contradictory:** {', '.join(contradicted)} – survey and interviews point different ways here (see the "
+            "table above); discuss this with residents." if contradicted else "",
             "- **For the next street:** measure before and after with the same questionnaire, and find a comparison street "
             "without the pilot to be able to say whether the pilot caused the change.",
         ]
