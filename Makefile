@@ -8,16 +8,21 @@ BIN    := $(VENV)/bin
 TOOLS  := .tools
 UV     := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
-STUDY  ?= config/studies/noorderbeekdwarsstraat-demo.yml
+EXAMPLE_STUDY := config/studies/noorderbeekdwarsstraat-demo.yml
+STUDY  ?= $(EXAMPLE_STUDY)
 LANG_  ?= nl
 FORMATS ?= html,docx,pdf
 STAMP  := $(VENV)/.installed
+# Debian/Ubuntu packages outside the venv (installed by `make setup-system`, as root):
+# Chromium for the browser tests; Pango (with HarfBuzz, Fontconfig) and fonts, which
+# WeasyPrint loads for PDF output; poppler-utils (pdftotext) for the PDF text test.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast demo import lab benchmark lock clean
+.PHONY: help setup setup-system report test test-fast demo import lab benchmark lock clean
 
 help: ## Show this list of commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +40,22 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 
 setup: $(STAMP) ## Create .venv with pinned dependencies and the Jupyter kernel "evaluation"
 
+setup-system: ## Install system packages for PDF and browser tests (Debian/Ubuntu, root; skips what is there)
+	@command -v dpkg-query >/dev/null 2>&1 || { \
+	  echo "setup-system: not a Debian/Ubuntu system; install Chromium and Pango yourself (macOS: brew install pango)"; exit 1; }
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -qx 'install ok installed' || echo "$$p"; done); \
+	if [ -z "$$missing" ]; then echo ">> system packages already installed: $(SYSTEM_PACKAGES)"; exit 0; fi; \
+	missing=$$(echo $$missing); \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "setup-system: installing $$missing needs root: sudo make setup-system"; exit 1; fi; \
+	echo ">> installing system packages: $$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	echo ">> installed: $$missing"
+
 report: setup ## Build the example study's learning report (STUDY=..., LANG_=nl|en, FORMATS=html,docx,pdf)
+	@if [ "$(STUDY)" = "$(EXAMPLE_STUDY)" ]; then $(BIN)/evaluation demo --study $(STUDY) --if-missing; fi
 	@$(BIN)/evaluation report --study $(STUDY) --lang $(LANG_) --formats $(FORMATS)
 
 test: setup ## Run the test suite (slow end-to-end tests included)

@@ -32,20 +32,25 @@ def test_demo_refuses_real_study(tmp_path, capsys, demo_project):
     assert "is not a synthetic study" in capsys.readouterr().err
 
 
-def test_report_generates_missing_demo_files(tmp_path, monkeypatch):
-    """On a fresh clone the example study's raw files do not exist yet; `report` makes them first."""
+def test_demo_if_missing_writes_only_into_an_empty_raw_folder(tmp_path, capsys):
+    """`make report` on a fresh clone runs `demo --if-missing`: files appear once, then are never touched."""
     import shutil
 
     from conftest import ROOT
-    from evaluation import cli
 
     shutil.copytree(ROOT / "config", tmp_path / "config")
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "data").mkdir()
-    study = tmp_path / "config/studies/noorderbeekdwarsstraat-demo.yml"
-    cli._generate_missing_demo(study)
+    study = str(tmp_path / "config/studies/noorderbeekdwarsstraat-demo.yml")
+    assert main(["demo", "--study", study, "--if-missing"]) == 0
     raw = tmp_path / "data/raw/noorderbeekdwarsstraat-demo"
     assert {p.name for p in raw.iterdir()} >= {"nulmeting.csv", "eindmeting.xlsx", "interviews.qdpx", "geinterviewden.csv"}
-    before = {p.name: p.stat().st_mtime_ns for p in raw.iterdir()}
-    cli._generate_missing_demo(study)  # present: left alone
-    assert {p.name: p.stat().st_mtime_ns for p in raw.iterdir()} == before
+    edited = raw / "nulmeting.csv"
+    edited.write_text("edited by the analyst\n", encoding="utf-8")
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in raw.iterdir()}
+    capsys.readouterr()
+    assert main(["demo", "--study", study, "--if-missing"]) == 0  # present: left alone, even when edited
+    assert "left as it is" in capsys.readouterr().out
+    assert main(["demo", "--study", study]) == 2  # without --overwrite an edited folder is refused
+    assert "--overwrite" in capsys.readouterr().err
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in raw.iterdir()} == before

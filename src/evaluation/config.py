@@ -8,6 +8,7 @@ each naming the file, the key, what was found and what is allowed.
 from __future__ import annotations
 
 import os
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,15 @@ __all__ = [
 ]
 
 LANGUAGES = ("nl", "en")
+ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
+#: Limits for configuration YAML: a config file is a few kilobytes; anything far
+#: beyond these is a mistake or an attack ("billion laughs" alias bombs).
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_DEPTH = 32
+MAX_YAML_ALIASES = 100
+MAX_YAML_NODES = 100_000
+#: Sensible range of the privacy thresholds (smallest count shown).
+MIN_CELL_RANGE = (1, 100)
 LEVELS = ("ordinal", "binary", "categorical", "numeric")
 ASPECTS = ("opportunity", "strength", "limitation")
 PRIVACY_CLASSES = ("none", "indirect", "direct", "special")
@@ -43,13 +53,29 @@ class Problem:
     allowed: Any = None
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.key}: {self.message}"
+        text = f"{self.file}: {_short_text(self.key)}: {self.message}"
         if self.found is not None:
-            text += f" (found: {self.found!r}"
+            text += f" (found: {_short(self.found)}"
             text += f"; allowed: {self.allowed})" if self.allowed is not None else ")"
         elif self.allowed is not None:
             text += f" (allowed: {self.allowed})"
         return text
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxdict = _REPR.maxset = _REPR.maxtuple = 8
+_REPR.maxlevel = 3
+
+
+def _short(value) -> str:
+    """A bounded repr: messages never print a huge (or alias-expanded) value."""
+    return _REPR.repr(value)
+
+
+def _short_text(text, limit: int = 120) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ConfigError(ValueError):
@@ -88,6 +114,26 @@ class _Checker:
             return default
         return value
 
+    def number(self, mapping, key, prefix, *, whole=False, low=None, high=None, low_open=False, high_open=False,
+               required=False, default=None, hint=None):
+        """A number (``whole``: an integer) within [low, high] (open ends when ``*_open``)."""
+        value = self.get(mapping, key, prefix, int if whole else float, required=required, default=None)
+        if value is None:
+            return default
+        too_low = low is not None and (value <= low if low_open else value < low)
+        too_high = high is not None and (value >= high if high_open else value > high)
+        if too_low or too_high:
+            span = "x"
+            if low is not None:
+                span = f"{low} {'<' if low_open else '<='} {span}"
+            if high is not None:
+                span = f"{span} {'<' if high_open else '<='} {high}"
+            extra = hint(value) if hint else None
+            self.add(f"{prefix}.{key}" if prefix else key, "out of range" + (f"; {extra}" if extra else ""),
+                     found=value, allowed=span)
+            return default
+        return value
+
     def unknown_keys(self, mapping, known, prefix):
         if isinstance(mapping, dict):
             for key in mapping:
@@ -113,16 +159,97 @@ def _type_names(types):
     return " or ".join(names.get(t, t.__name__) for t in _as_tuple(types)) if types else None
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """Safe YAML loader that refuses alias bombs, deep nesting and duplicate keys.
+
+    While the document is composed it counts aliases, nesting depth and the size
+    the document would have with every alias expanded, and stops at the first
+    limit exceeded, so an alias bomb fails in microseconds and nothing huge is
+    ever built or printed.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}
+
+    def _refuse(self, message, mark):
+        raise yaml.composer.ComposerError(None, None, message, mark)
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = super().compose_node(parent, index)
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                self._refuse(f"more than {MAX_YAML_ALIASES} aliases (*name); a study configuration "
+                             "needs few or none - write the values out", event.start_mark)
+            if id(node) not in self._sizes:
+                self._refuse(f"alias *{event.anchor} refers to the block it is inside (a loop)", event.start_mark)
+            return node
+        event = self.peek_event()
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            self._refuse(f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._sizes.get(id(child), 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key, value in node.value:
+                size += self._sizes.get(id(key), 1) + self._sizes.get(id(value), 1)
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in seen:
+                        self._refuse(f"key {_short_text(key.value, 60)!r} appears twice in the same mapping "
+                                     f"(first on line {seen[key.value] + 1}); the later value would silently win",
+                                     key.start_mark)
+                    seen[key.value] = key.start_mark.line
+        if size > MAX_YAML_NODES:
+            self._refuse(f"expands to more than {MAX_YAML_NODES} values (an alias bomb?)", event.start_mark)
+        self._sizes[id(node)] = size
+        return node
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> dict:
     if not path.exists():
         problems.append(Problem(str(path), "(file)", "file not found; check the path in the study file"))
         return {}
+    if not path.is_file():
+        problems.append(Problem(str(path), "(file)", "is a folder, not a YAML file; give the path of the .yml file"))
+        return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            problems.append(Problem(str(path), "(file)", f"{size} bytes; a configuration file is at most "
+                                    f"{MAX_YAML_BYTES} bytes - is this the right file?"))
+            return {}
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(str(path), "(file)", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+        return {}
+    except OSError as exc:
+        problems.append(Problem(str(path), "(file)", f"cannot be read ({exc.strerror or exc})"))
+        return {}
+    try:
+        data = yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problems.append(Problem(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problem = str(getattr(exc, "problem", None) or exc)
+        if "'\\t'" in problem:  # PyYAML: "found character '\\t' that cannot start any token"
+            problem += " (YAML indents with spaces only; replace the tab characters)"
+        problems.append(Problem(str(path), where, f"not valid YAML: {_short_text(problem, 300)}"))
+        return {}
+    except RecursionError:
+        problems.append(Problem(str(path), "(file)", f"not valid YAML: nested too deeply (limit {MAX_YAML_DEPTH})"))
+        return {}
+    if data is None:
+        problems.append(Problem(str(path), "(file)", "the file is empty; expected a mapping of keys"))
         return {}
     if not isinstance(data, dict):
         problems.append(Problem(str(path), "(file)", "expected a mapping at the top level", found=type(data).__name__))
@@ -249,26 +376,33 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
     for set_id, spec in (c.get(data, "answer_sets", "", dict, default={}) or {}).items():
         prefix = f"answer_sets.{set_id}"
         c.unknown_keys(spec, {"level", "codes", "missing", "agree", "min", "max"}, prefix)
+        if not isinstance(spec, dict):
+            c.add(prefix, "each answer set must be a mapping with level and codes", found=spec)
+            continue
         level = c.get(spec, "level", prefix, str, allowed=LEVELS, default="ordinal")
-        codes = c.get(spec, "codes", prefix, dict, required=level != "numeric", default={})
-        missing = c.get(spec, "missing", prefix, dict, required=False, default={})
+        codes = c.get(spec, "codes", prefix, dict, required=level != "numeric", default={}) or {}
+        missing = c.get(spec, "missing", prefix, dict, required=False, default={}) or {}
         for key in list(codes) + list(missing):
             if not isinstance(key, (int, float)) or isinstance(key, bool):
                 c.add(f"{prefix}.codes.{key}", "answer codes must be numbers", found=key)
         overlap = set(codes) & set(missing)
         if overlap:
             c.add(f"{prefix}.missing", "a code cannot be both an answer and a missing code", found=sorted(overlap))
-        agree = c.get(spec, "agree", prefix, list, required=False, default=[])
+        agree = c.get(spec, "agree", prefix, list, required=False, default=[]) or []
         for code in agree:
             if code not in codes:
                 c.add(f"{prefix}.agree", "agree code is not an answer code", found=code, allowed=sorted(codes))
+        low = c.get(spec, "min", prefix, float, required=False)
+        high = c.get(spec, "max", prefix, float, required=False)
+        if low is not None and high is not None and low > high:
+            c.add(f"{prefix}.min", "larger than max", found=low, allowed=f"at most {high}")
         answer_sets[set_id] = {
             "level": level,
             "codes": codes,
             "missing": missing,
             "agree": agree,
-            "min": spec.get("min") if isinstance(spec, dict) else None,
-            "max": spec.get("max") if isinstance(spec, dict) else None,
+            "min": low,
+            "max": high,
         }
 
     themes = {}
@@ -283,26 +417,35 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
     scales = {}
     for scale_id, spec in (c.get(data, "scales", "", dict, default={}) or {}).items():
         prefix = f"scales.{scale_id}"
+        if not isinstance(spec, dict):
+            c.add(prefix, "each scale must be a mapping with label, theme and min_items", found=spec)
+            continue
         c.unknown_keys(spec, {"label", "theme", "min_items", "rescale_0_10", "family"}, prefix)
         theme = c.get(spec, "theme", prefix, str, allowed=list(themes) or None)
         scales[scale_id] = {
             "label": c.labels(spec, "label", prefix),
             "theme": theme,
-            "min_items": c.get(spec, "min_items", prefix, int, default=1),
+            "min_items": c.number(spec, "min_items", prefix, whole=True, low=1, required=True, default=1),
             "rescale_0_10": c.get(spec, "rescale_0_10", prefix, bool, required=False, default=False),
-            "family": (spec or {}).get("family", theme),
+            "family": c.get(spec, "family", prefix, str, required=False, default=theme),
         }
 
     background = {}
     for var, spec in (c.get(data, "background", "", dict, required=False, default={}) or {}).items():
         prefix = f"background.{var}"
+        if not isinstance(spec, dict):
+            c.add(prefix, "each background variable must be a mapping with column and codes", found=spec)
+            continue
         c.unknown_keys(spec, {"column", "privacy", "codes", "label"}, prefix)
         column = c.get(spec, "column", prefix, str, default=var)
         privacy = c.get(spec, "privacy", prefix, str, required=False, default="indirect", allowed=PRIVACY_CLASSES)
         codes = {}
         for code, label in (c.get(spec, "codes", prefix, dict, default={}) or {}).items():
-            if not isinstance(label, dict) or "id" not in label:
+            if not isinstance(label, dict) or not isinstance(label.get("id"), str):
                 c.add(f"{prefix}.codes.{code}", "each code needs an id (and nl/en labels)", found=label)
+                continue
+            if not isinstance(code, (int, float)) or isinstance(code, bool):
+                c.add(f"{prefix}.codes.{code}", "answer codes must be numbers", found=code)
                 continue
             codes[code] = label
         background[var] = {"column": column, "privacy": privacy, "codes": codes}
@@ -311,7 +454,9 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
     c.unknown_keys(identifiers, {"respondent", "household", "direct"}, "identifiers")
     c.get(identifiers, "respondent", "identifiers", str)
     c.get(identifiers, "household", "identifiers", str, required=False)
-    c.get(identifiers, "direct", "identifiers", list, required=False, default=[])
+    for name in c.get(identifiers, "direct", "identifiers", list, required=False, default=[]) or []:
+        if not isinstance(name, str):
+            c.add("identifiers.direct", "column names must be text", found=name)
 
     items = []
     seen = set()
@@ -333,6 +478,10 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
             c.get(spec, "theme", prefix, str, allowed=list(themes) or None)
         c.get(spec, "reverse", prefix, bool, required=False)
         c.get(spec, "privacy", prefix, str, required=False, allowed=PRIVACY_CLASSES)
+        c.get(spec, "column", prefix, str, required=False)
+        for wave in c.get(spec, "waves", prefix, list, required=False, default=[]) or []:
+            if not isinstance(wave, str):
+                c.add(f"{prefix}.waves", "wave ids must be text", found=wave)
         item = dict(spec)
         item["text"] = c.labels(spec, "text", prefix)
         items.append(item)
@@ -394,7 +543,7 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
     c = _Checker(path, problems)
     c.unknown_keys(data, {"coding_frame", "version", "aspects", "codes", "meta_codes"}, "")
     name = c.get(data, "coding_frame", "", str, default=path.stem)
-    aspects = c.get(data, "aspects", "", dict, required=False, default={a: {"nl": a, "en": a} for a in ASPECTS})
+    aspects = c.get(data, "aspects", "", dict, required=False, default=None) or {a: {"nl": a, "en": a} for a in ASPECTS}
     rows = []
     for index, spec in enumerate(c.get(data, "codes", "", list, default=[]) or []):
         prefix = f"codes[{index}]"
@@ -405,8 +554,7 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
         code = c.get(spec, "code", prefix, str)
         theme = c.get(spec, "theme", prefix, str, required=False, allowed=sorted(themes) if themes else None)
         aspect = c.get(spec, "aspect", prefix, str, required=False, allowed=list(aspects))
-        label = spec.get("label") or {}
-        label = {lang: label for lang in LANGUAGES} if isinstance(label, str) else label
+        label = c.labels(spec, "label", prefix, required=False)
         if theme is None and aspect is None and code is not None:
             c.add(prefix, f"code {code!r} needs a theme, an aspect or both")
         rows.append(
@@ -420,6 +568,9 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
             }
         )
     for code in c.get(data, "meta_codes", "", list, required=False, default=[]) or []:
+        if not isinstance(code, str):
+            c.add("meta_codes", "code names must be text", found=code)
+            continue
         rows.append({"code": str(code), "theme": None, "aspect": None, "label_nl": str(code), "label_en": str(code), "meta": True})
     table = pd.DataFrame(rows, columns=["code", "theme", "aspect", "label_nl", "label_en", "meta"])
     dupes = table["code"][table["code"].duplicated()].tolist()
@@ -505,12 +656,33 @@ class Study:
         return bool(os.environ.get(self.pseudonym_key_env))
 
     def pseudonym_key(self) -> bytes:
-        """The secret key for pseudonyms: from the environment, or the demo key for synthetic studies."""
+        """The secret key for pseudonyms: from the environment, or the demo key for synthetic studies.
+
+        The fixed ``demo_key`` is only used when every raw file is byte for byte
+        one that ``evaluation demo`` generated (SHA-256 recorded in
+        ``<raw_dir>.truth.json``), so real data dropped into a synthetic study's
+        folder never get guessable pseudonyms.
+        """
         key = os.environ.get(self.pseudonym_key_env)
         if key:
             return key.encode("utf-8")
         if self.synthetic and self.demo_key:
-            return self.demo_key.encode("utf-8")
+            from .demo import check_demo_files
+
+            problem = check_demo_files(self.raw_dir, self.raw_files)
+            if problem is None:
+                return self.demo_key.encode("utf-8")
+            raise ConfigError(
+                [
+                    Problem(
+                        str(self.path),
+                        "privacy.demo_key",
+                        f"refused: {problem}. The fixed demo key only pseudonymises the files `evaluation demo` "
+                        f"generated; regenerate them with `evaluation demo --overwrite`, or set the environment "
+                        f"variable {self.pseudonym_key_env} to a long secret",
+                    )
+                ]
+            )
         raise ConfigError(
             [
                 Problem(
@@ -524,6 +696,8 @@ class Study:
 
 
 _STUDY_KEYS = {"study", "population", "instrument", "waves", "interviews", "privacy", "analysis", "report"}
+_STUDY_META_KEYS = {"id", "title", "municipality", "area", "synthetic", "raw_dir", "processed_dir", "reports_dir",
+                    "external_raw_dir"}
 
 
 def load_study(path: str | os.PathLike) -> Study:
@@ -554,6 +728,8 @@ def load_study(path: str | os.PathLike) -> Study:
     problems: list[Problem] = []
     data = _read_yaml(path, problems)
     if not data:
+        if not problems:
+            problems.append(Problem(str(path), "(file)", "no keys; a study file needs study, instrument and waves"))
         raise ConfigError(problems)
     c = _Checker(path, problems)
     c.unknown_keys(data, _STUDY_KEYS, "")
@@ -562,43 +738,93 @@ def load_study(path: str | os.PathLike) -> Study:
     def resolve(value):
         return (base / value).resolve() if isinstance(value, str) else None
 
-    meta = c.get(data, "study", "", dict, default={})
-    c.unknown_keys(meta, {"id", "title", "municipality", "area", "synthetic", "raw_dir", "processed_dir", "reports_dir"}, "study")
+    meta = c.get(data, "study", "", dict, default={}) or {}
+    c.unknown_keys(meta, _STUDY_META_KEYS, "study")
     study_id = c.get(meta, "id", "study", str, default=path.stem)
-    if isinstance(study_id, str) and not all(ch.isalnum() or ch in "-_" for ch in study_id):
+    if isinstance(study_id, str) and not (study_id and all(ch.isalnum() or ch in "-_" for ch in study_id)):
         c.add("study.id", "use letters, digits, '-' and '_' only (it becomes a folder name)", found=study_id)
+    title = c.labels(meta, "title", "study")
+    municipality = c.get(meta, "municipality", "study", str, required=False, default="")
+    area = c.get(meta, "area", "study", str, required=False, default="")
+    synthetic = c.get(meta, "synthetic", "study", bool, required=False, default=False)
+    external_raw = c.get(meta, "external_raw_dir", "study", bool, required=False, default=False)
     root = _project_root(path)
     raw_dir = resolve(c.get(meta, "raw_dir", "study", str, required=False)) or root / "data" / "raw" / str(study_id)
     processed_dir = resolve(c.get(meta, "processed_dir", "study", str, required=False)) or root / "data" / "processed" / str(study_id)
     reports_dir = resolve(c.get(meta, "reports_dir", "study", str, required=False)) or root / "reports" / str(study_id)
+    if not external_raw and not _inside(raw_dir, root):
+        c.add("study.raw_dir", f"outside the project folder {root}; keep raw data in data/raw/<study>, or - for a "
+              "secured share that must stay outside - set study.external_raw_dir: true", found=str(raw_dir))
+    for key, folder in (("processed_dir", processed_dir), ("reports_dir", reports_dir)):
+        if not _inside(folder, root):
+            c.add(f"study.{key}", f"outside the project folder {root}; outputs are written inside the project",
+                  found=str(folder))
+        elif _inside(folder, raw_dir) or _inside(raw_dir, folder) or _inside(folder, root / "data" / "raw"):
+            c.add(f"study.{key}", "overlaps the raw-data folder; nothing may be written into data/raw",
+                  found=str(folder), allowed=f"a folder outside {raw_dir}")
+
+    def raw_file(mapping, key, prefix, *, required=True):
+        """A file named inside raw_dir: no absolute paths, no '..', not a folder."""
+        name = c.get(mapping, key, prefix, str, required=required)
+        if name is None:
+            return None
+        full = f"{prefix}.{key}"
+        target = (raw_dir / name).resolve()
+        if not name.strip() or not _inside(target, raw_dir) or target == raw_dir:
+            c.add(full, f"must name a file inside the raw-data folder {raw_dir}", found=name,
+                  allowed="a file name such as survey.csv (no absolute path, no '..')")
+            return None
+        if target.is_dir():
+            c.add(full, f"{target} is a folder; name the exported file itself", found=name)
+            return None
+        return raw_dir / name
 
     population = c.get(data, "population", "", dict, required=False, default={}) or {}
     c.unknown_keys(population, {"unit", "size", "residents", "margins"}, "population")
-    size = c.get(population, "size", "population", int, required=False)
-    residents = c.get(population, "residents", "population", int, required=False)
+    c.get(population, "unit", "population", str, required=False)
+    size = c.number(population, "size", "population", whole=True, low=1)
+    residents = c.number(population, "residents", "population", whole=True, low=1)
     margins = c.get(population, "margins", "population", dict, required=False, default={}) or {}
+    for var, targets in list(margins.items()):
+        if not isinstance(targets, dict) or not targets:
+            c.add(f"population.margins.{var}", "must map each category to its population count", found=targets)
+            margins.pop(var)
+            continue
+        for category in targets:
+            c.number(targets, category, f"population.margins.{var}", whole=True, low=0, required=True)
 
     instrument_path = resolve(c.get(data, "instrument", "", str))
     instrument = load_instrument(instrument_path, problems) if instrument_path else None
 
     waves = []
     wave_specs = c.get(data, "waves", "", list, default=[]) or []
-    if len(wave_specs) < 2 and isinstance(wave_specs, list):
+    if len(wave_specs) < 2:
         c.add("waves", "a before/after study needs at least two waves", found=len(wave_specs))
     for index, spec in enumerate(wave_specs):
         prefix = f"waves[{index}]"
+        if not isinstance(spec, dict):
+            c.add(prefix, "each wave must be a mapping with id and file", found=spec)
+            continue
         c.unknown_keys(spec, {"id", "label", "date", "invited", "file", "sheet", "rename"}, prefix)
         wave_id = c.get(spec, "id", prefix, str)
-        file = c.get(spec, "file", prefix, str)
+        file = raw_file(spec, "file", prefix)
+        sheet = c.get(spec, "sheet", prefix, (str, int), required=False)
+        if isinstance(sheet, int) and sheet < 0:
+            c.add(f"{prefix}.sheet", "sheet numbers count from 0", found=sheet)
+        rename = c.get(spec, "rename", prefix, dict, required=False, default={}) or {}
+        for old, new in rename.items():
+            if not isinstance(old, str) or not isinstance(new, str):
+                c.add(f"{prefix}.rename", "maps a column name in the file to a codebook name (both text)",
+                      found={old: new})
         waves.append(
             Wave(
                 id=wave_id,
                 label=c.labels(spec, "label", prefix, required=False) or {lang: str(wave_id) for lang in LANGUAGES},
-                file=raw_dir / file if file else raw_dir,
-                invited=c.get(spec, "invited", prefix, int, required=False),
-                date=str(spec.get("date")) if isinstance(spec, dict) and spec.get("date") is not None else None,
-                sheet=c.get(spec, "sheet", prefix, (str, int), required=False),
-                rename=c.get(spec, "rename", prefix, dict, required=False, default={}) or {},
+                file=file if file is not None else raw_dir,
+                invited=c.number(spec, "invited", prefix, whole=True, low=1),
+                date=str(spec.get("date")) if spec.get("date") is not None else None,
+                sheet=sheet,
+                rename=rename,
             )
         )
     ids = [w.id for w in waves]
@@ -611,7 +837,7 @@ def load_study(path: str | os.PathLike) -> Study:
                 c.add(f"population.margins.{var}", "not a background variable of the instrument", allowed=", ".join(instrument.background))
                 continue
             known = {code["id"] for code in instrument.background[var]["codes"].values()}
-            for category in targets or {}:
+            for category in targets:
                 if category not in known:
                     c.add(f"population.margins.{var}.{category}", "unknown category", allowed=", ".join(sorted(known)))
 
@@ -619,10 +845,8 @@ def load_study(path: str | os.PathLike) -> Study:
     codings_file = interviewees_file = frame = approved_code = None
     if interviews is not None:
         c.unknown_keys(interviews, {"codings", "interviewees", "coding_frame", "approved_code"}, "interviews")
-        codings = c.get(interviews, "codings", "interviews", str)
-        codings_file = raw_dir / codings if codings else None
-        people = c.get(interviews, "interviewees", "interviews", str, required=False)
-        interviewees_file = raw_dir / people if people else None
+        codings_file = raw_file(interviews, "codings", "interviews")
+        interviewees_file = raw_file(interviews, "interviewees", "interviews", required=False)
         frame_path = resolve(c.get(interviews, "coding_frame", "interviews", str))
         themes = instrument.themes if instrument is not None else None
         frame = load_coding_frame(frame_path, problems, themes=themes) if frame_path else None
@@ -630,11 +854,15 @@ def load_study(path: str | os.PathLike) -> Study:
 
     privacy = c.get(data, "privacy", "", dict, required=False, default={}) or {}
     c.unknown_keys(privacy, {"min_cell", "min_cell_interviews", "round_to", "pseudonym_key_env", "demo_key"}, "privacy")
-    min_cell = c.get(privacy, "min_cell", "privacy", int, required=False, default=10)
-    min_cell_interviews = c.get(privacy, "min_cell_interviews", "privacy", int, required=False, default=3)
-    if isinstance(min_cell, int) and min_cell < 1:
-        c.add("privacy.min_cell", "must be at least 1", found=min_cell)
-    synthetic = c.get(meta, "synthetic", "study", bool, required=False, default=False)
+    low, high = MIN_CELL_RANGE
+    min_cell = c.number(privacy, "min_cell", "privacy", whole=True, low=low, high=high, default=10)
+    min_cell_interviews = c.number(privacy, "min_cell_interviews", "privacy", whole=True, low=low, high=high, default=3)
+    round_to = c.number(privacy, "round_to", "privacy", whole=True, low=1, high=high)
+    key_env = c.get(privacy, "pseudonym_key_env", "privacy", str, required=False, default="EVALUATION_PSEUDONYM_KEY")
+    if isinstance(key_env, str) and not (key_env and key_env.replace("_", "a").isalnum() and key_env.isascii()
+                                         and not key_env[0].isdigit()):
+        c.add("privacy.pseudonym_key_env", "must be the name of an environment variable (letters, digits, '_')",
+              found=key_env)
     demo_key = c.get(privacy, "demo_key", "privacy", str, required=False)
     if demo_key and not synthetic:
         c.add("privacy.demo_key", "a fixed key is only allowed for synthetic studies (study.synthetic: true); "
@@ -642,30 +870,42 @@ def load_study(path: str | os.PathLike) -> Study:
 
     analysis = c.get(data, "analysis", "", dict, required=False, default={}) or {}
     c.unknown_keys(analysis, {"confidence", "finite_population_correction", "adjust", "groups"}, "analysis")
-    confidence = c.get(analysis, "confidence", "analysis", float, required=False, default=0.95)
-    if isinstance(confidence, float) and not 0.5 <= confidence < 1:
-        c.add("analysis.confidence", "must lie between 0.5 and 1", found=confidence)
+    confidence = c.number(analysis, "confidence", "analysis", low=0.5, high=1, high_open=True, default=0.95,
+                          hint=lambda x: f"a level such as 0.95; did you mean {x / 100:g}?" if 50 <= x < 100 else
+                          "a level such as 0.95")
+    fpc = c.get(analysis, "finite_population_correction", "analysis", bool, required=False, default=True)
+    adjust = c.get(analysis, "adjust", "analysis", str, required=False, default="holm", allowed=ADJUST_METHODS)
     groups = c.get(analysis, "groups", "analysis", list, required=False, default=[]) or []
-    if instrument is not None and instrument.items:
-        for g in groups:
-            if g not in instrument.background:
-                c.add("analysis.groups", "not a background variable of the instrument", found=g, allowed=", ".join(instrument.background))
+    for g in groups:
+        if not isinstance(g, str):
+            c.add("analysis.groups", "background variable names must be text", found=g)
+        elif instrument is not None and instrument.items and g not in instrument.background:
+            c.add("analysis.groups", "not a background variable of the instrument", found=g, allowed=", ".join(instrument.background))
 
     report = c.get(data, "report", "", dict, required=False, default={}) or {}
     c.unknown_keys(report, {"languages", "timeline"}, "report")
-    languages = c.get(report, "languages", "report", list, required=False, default=list(LANGUAGES))
-    for lang in languages or []:
-        if lang not in LANGUAGES:
+    languages = c.get(report, "languages", "report", list, required=False, default=None) or list(LANGUAGES)
+    for lang in languages:
+        if not isinstance(lang, str) or lang not in LANGUAGES:
             c.add("report.languages", "unsupported language", found=lang, allowed=", ".join(LANGUAGES))
+    timeline = c.get(report, "timeline", "report", list, required=False, default=[]) or []
+    for index, event in enumerate(timeline):
+        prefix = f"report.timeline[{index}]"
+        if not isinstance(event, dict):
+            c.add(prefix, "each event must be a mapping with date, nl and en", found=event)
+            continue
+        c.unknown_keys(event, {"date", *LANGUAGES}, prefix)
+        for lang in LANGUAGES:
+            c.get(event, lang, prefix, str, required=False)
 
     if problems:
         raise ConfigError(problems)
     return Study(
         id=study_id,
         path=path,
-        title=c.labels(meta, "title", "study"),
-        municipality=str(meta.get("municipality", "")),
-        area=str(meta.get("area", "")),
+        title=title,
+        municipality=municipality,
+        area=area,
         synthetic=synthetic,
         raw_dir=raw_dir,
         processed_dir=processed_dir,
@@ -681,20 +921,34 @@ def load_study(path: str | os.PathLike) -> Study:
         approved_code=approved_code,
         min_cell=min_cell,
         min_cell_interviews=min_cell_interviews,
-        round_to=privacy.get("round_to"),
-        pseudonym_key_env=privacy.get("pseudonym_key_env", "EVALUATION_PSEUDONYM_KEY"),
+        round_to=round_to,
+        pseudonym_key_env=key_env,
         demo_key=demo_key,
         confidence=confidence,
-        fpc=bool(analysis.get("finite_population_correction", True)),
-        adjust=str(analysis.get("adjust", "holm")),
+        fpc=fpc,
+        adjust=adjust,
         groups=groups,
         languages=languages,
-        timeline=list(report.get("timeline", []) or []),
+        timeline=list(timeline),
     )
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it (both resolved, symlinks followed)."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
+
+
 def _project_root(path: Path) -> Path:
+    """The project folder of a configuration file.
+
+    The nearest parent with ``pyproject.toml`` or with both ``config/`` and
+    ``data/``; else the parent of the ``config/`` folder the file lies in; else
+    the file's own folder.
+    """
     for parent in path.parents:
         if (parent / "pyproject.toml").exists() or (parent / "config").is_dir() and (parent / "data").is_dir():
             return parent
+    for parent in path.parents:
+        if parent.name == "config":
+            return parent.parent
     return path.parent

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import unicodedata
@@ -46,7 +47,7 @@ import pandas as pd
 
 from .readers.qdpx_writer import write_qdpx, write_reproducible_zip
 
-__all__ = ["generate_demo", "write_truth"]
+__all__ = ["generate_demo", "write_truth", "check_demo_files", "truth_path_for"]
 
 DEFAULT_SEED = 20240501
 STREET = "Noorderbeekdwarsstraat"
@@ -786,7 +787,68 @@ def write_truth(truth: dict, path) -> Path:
     return path
 
 
-def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None) -> dict[str, Path]:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def truth_path_for(out_dir) -> Path:
+    """Default ground-truth file of a raw folder: ``<out_dir>.truth.json`` beside it."""
+    out_dir = Path(out_dir)
+    return out_dir.parent / f"{out_dir.name}.truth.json"
+
+
+def check_demo_files(raw_dir, files) -> str | None:
+    """Whether ``files`` are exactly the files :func:`generate_demo` wrote into ``raw_dir``.
+
+    Parameters
+    ----------
+    raw_dir : path-like
+        The synthetic study's raw folder.
+    files : iterable of path-like
+        The study's raw files (inside ``raw_dir``).
+
+    Returns
+    -------
+    str or None
+        None when every file's SHA-256 equals the one recorded under ``files``
+        in ``<raw_dir>.truth.json``; otherwise why not (one sentence).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "demo"
+    >>> paths = generate_demo(out_dir=out)
+    >>> check_demo_files(out, [paths["before"]]) is None
+    True
+    """
+    raw_dir = Path(raw_dir)
+    truth = truth_path_for(raw_dir)
+    if not truth.is_file():
+        return f"{truth.name} (the generator's record of its files) is missing beside {raw_dir}"
+    try:
+        recorded = json.loads(truth.read_text(encoding="utf-8")).get("files")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        recorded = None
+    if not isinstance(recorded, dict):
+        return f"{truth.name} holds no record of generated files (written by an older version?)"
+    for file in files:
+        file = Path(file)
+        try:
+            name = file.relative_to(raw_dir).as_posix()
+        except ValueError:
+            return f"{file} lies outside {raw_dir}"
+        if name not in recorded:
+            return f"{name} was not written by the generator"
+        if not file.is_file() or _sha256(file) != recorded[name]:
+            return f"{name} is missing or differs from the file the generator wrote"
+    return None
+
+
+def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None, overwrite: bool = False) -> dict[str, Path]:
     """Simulate the synthetic example study and write its raw files and ground truth.
 
     Parameters
@@ -799,12 +861,20 @@ def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None) -> dict
     truth_path : str or pathlib.Path, optional
         Where to write the ground truth; default ``<out_dir>.truth.json`` beside
         (not inside) the raw folder, so the import never reads it.
+    overwrite : bool, default False
+        Raw data are never overwritten by accident: unless True, ``out_dir``
+        must be missing or empty.
 
     Returns
     -------
     dict of str to pathlib.Path
         ``before`` (nulmeting.csv), ``after`` (eindmeting.xlsx), ``codings``
         (interviews.qdpx), ``interviewees`` (geinterviewden.csv), ``truth``.
+
+    Raises
+    ------
+    FileExistsError
+        ``out_dir`` holds files and ``overwrite`` is False.
 
     Notes
     -----
@@ -825,7 +895,9 @@ def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None) -> dict
     ``energierekening_mean``; ``response[wave]`` (respondents, households,
     household response rate); ``panel`` (respondents in both waves); and
     ``interviews`` with exact ``code_counts`` (``n_segments``, ``n_cases``) of
-    coder ``codeur-1`` overall and ``code_counts_by_group``.
+    coder ``codeur-1`` overall and ``code_counts_by_group``; ``files`` maps each
+    raw file's name to its SHA-256 (:func:`check_demo_files` uses it: the fixed
+    demo pseudonym key is only accepted for these exact files).
 
     Examples
     --------
@@ -839,6 +911,15 @@ def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None) -> dict
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}")
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is a file, not a folder; give the raw-data folder of the example study")
+    present = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    if present and not overwrite:
+        shown = ", ".join(present[:5]) + (", …" if len(present) > 5 else "")
+        raise FileExistsError(
+            f"{out_dir} is not empty ({shown}); raw data are never overwritten by accident. "
+            "Use an empty folder, or pass overwrite=True (`evaluation demo --overwrite`) to replace the example files."
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     study = _simulate(int(seed))
     paths = {
@@ -861,6 +942,7 @@ def generate_demo(*, out_dir, seed: int = DEFAULT_SEED, truth_path=None) -> dict
         encoding="utf-8",
     )
     paths["interviewees"] = interviewees
-    truth = Path(truth_path) if truth_path is not None else out_dir.parent / f"{out_dir.name}.truth.json"
-    paths["truth"] = write_truth(study.truth, truth)
+    truth = Path(truth_path) if truth_path is not None else truth_path_for(out_dir)
+    files = {paths[k].name: _sha256(paths[k]) for k in ("before", "after", "codings", "interviewees")}
+    paths["truth"] = write_truth({**study.truth, "files": files}, truth)
     return paths

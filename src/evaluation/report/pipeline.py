@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
@@ -56,6 +57,23 @@ def _ensure_kernel() -> None:
         from ipykernel.kernelspec import install
 
         install(prefix=sys.prefix, kernel_name=KERNEL_NAME, display_name="Python (evaluation)")
+
+
+def _kernel_config():
+    """Kernel manager settings: talk to the kernel over local IPC sockets, not TCP.
+
+    Over TCP (the default) every kernel logs "Kernel is running over TCP without
+    encryption"; IPC sockets live in the user's private Jupyter runtime folder. A
+    Unix socket path may not be longer than about 100 bytes, so a very deep runtime
+    folder (and Windows, which has no IPC transport) keeps TCP.
+    """
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets.config import Config
+
+    # the kernel's sockets are <runtime>/kernel-<uuid4>-ipc-<n>: 50 characters after the folder
+    if os.name == "nt" or len(os.fsencode(jupyter_runtime_dir())) + 50 > 100:
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc"}})
 
 
 def _failed_cell(path: Path, exc) -> str:
@@ -115,7 +133,9 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     ------
     ReportError
         A notebook cell failed (the message names notebook and cell; the executed
-        notebook is kept), or an export failed.
+        notebook is kept), or an export failed. Also raised before anything runs when
+        ``pdf`` is asked for and WeasyPrint's system libraries are missing (the message
+        names the Debian package; ``make setup-system`` installs them).
 
     Examples
     --------
@@ -125,7 +145,7 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     """
     import papermill as pm
 
-    from .export import assemble_html, export_docx, export_pdf
+    from .export import assemble_html, export_docx, export_pdf, pdf_support_problem
 
     if not isinstance(study, Study):
         study = load_study(study)
@@ -135,6 +155,8 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
+    if "pdf" in formats and (problem := pdf_support_problem()):
+        raise ReportError(problem)  # before minutes of notebooks, not after them
     timings = {}
     started = time.perf_counter()
     info = import_study(study, force=force_import, progress=progress)
@@ -145,6 +167,7 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         paths[key].mkdir(parents=True, exist_ok=True)
     notebooks = notebook_paths(notebooks_dir or _project_root(study.path) / "notebooks")
     _ensure_kernel()
+    kernel_config = _kernel_config()
     parameters = {"study": str(study.path), "lang": lang, "output_dir": str(paths["dir"])}
     executed = []
     for index, notebook in enumerate(notebooks, 1):
@@ -154,7 +177,7 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         try:
             pm.execute_notebook(
                 str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
-                progress_bar=progress, cwd=str(notebook.parent), log_output=False,
+                progress_bar=progress, cwd=str(notebook.parent), log_output=False, config=kernel_config,
             )
         except pm.PapermillExecutionError as exc:
             raise ReportError(
