@@ -65,7 +65,8 @@ def test_descriptives_use_fpc_weights_and_agree_codes():
     before = df.loc[df["wave"] == "before", "y"]
     ref = mean_ci(before, population=60)
     assert (row["mean_before_ci_low"], row["mean_before_ci_high"]) == pytest.approx((ref["ci_low"], ref["ci_high"]))
-    half = sps.t.ppf(0.975, 29) * before.std(ddof=1) / np.sqrt(30) * np.sqrt(30 / 59)
+    # Cochran (1977, eq. 2.12) / R survey with fpc: SE = sqrt(1 - n/N) * s / sqrt(n), n = 30 of N = 60
+    half = sps.t.ppf(0.975, 29) * before.std(ddof=1) / np.sqrt(30) * np.sqrt(1 - 30 / 60)
     assert row["mean_before_ci_high"] - row["mean_before"] == pytest.approx(half)
     agree = proportion_ci(before.isin([4, 5]).astype(float), population=60)
     assert row["pct_agree_before"] == pytest.approx(100 * agree["proportion"])

@@ -1,10 +1,10 @@
 """Tests for evaluation.stats against published reference values and exact invariants."""
 from itertools import combinations_with_replacement
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from scipy import stats as sps
 
 from evaluation.stats import (
@@ -16,6 +16,7 @@ from evaluation.stats import (
     proportion_ci,
     proportion_test,
 )
+from evaluation.weights import effective_n
 
 # R `sleep` data (Cushny & Peebles 1905): extra sleep of 10 patients under two drugs.
 G1 = np.array([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0])
@@ -296,11 +297,88 @@ def test_independent_proportions_newcombe():
     assert res["estimate"] == pytest.approx(0.2)
     assert res["ci_low"] == pytest.approx(0.0524, abs=5e-5)
     assert res["ci_high"] == pytest.approx(0.3339, abs=5e-5)
-    # Pearson chi-square = z^2 of the pooled two-proportion z test
-    pooled = 104 / 150
-    z = 0.2 / np.sqrt(pooled * (1 - pooled) * (1 / 70 + 1 / 80))
-    assert res["statistic"] == pytest.approx(z**2)
+    # R: prop.test(c(48, 56), c(80, 70), correct = FALSE):
+    # X-squared = 7.02341137123746, df = 1, p-value = 0.00804508136819656
+    assert res["statistic"] == pytest.approx(7.02341137123746, rel=1e-12)
+    assert res["p_value"] == pytest.approx(0.00804508136819656, rel=1e-10)
     assert res["n"] == 150
+    assert res["category"] == 1
+
+
+# Issue 11: a declared category nobody chose must not change the test.
+# 20 pairs, before x after over the answers 0/1; 2 ("don't know") declared but unused.
+UNUSED_PAIRS = [[7, 4, 0], [1, 8, 0], [0, 0, 0]]
+
+
+def test_unused_category_paired_is_mcnemar():
+    # R (coin 1.4): tab <- as.table(matrix(c(7, 4, 0, 1, 8, 0, 0, 0, 0), 3, byrow = TRUE))
+    #   coin::mh_test(tab): chi-squared = 1.8, df = 1, p-value = 0.1797 (empty level dropped)
+    #   mcnemar.test(tab[1:2, 1:2]): McNemar's chi-squared = 0.8, df = 1, p-value = 0.3711
+    # Before the fix: Stuart-Maxwell 1.8 on df 2, p = 0.407.
+    before, after = _pairs_from_table(UNUSED_PAIRS)
+    plain = proportion_test(before, after)
+    declared = proportion_test(before, after, categories=[0, 1, 2])
+    for res in (plain, declared):
+        assert res["statistic"] == pytest.approx(0.8, rel=1e-12)
+        assert res["df"] == 1
+        assert res["p_value"] == pytest.approx(0.3710933, abs=5e-7)  # pchisq(0.8, 1, lower = FALSE)
+        assert res["method"] == "McNemar test with continuity correction"
+        assert res["estimate"] == pytest.approx((4 - 1) / 20)
+        assert res["category"] == 1
+    assert (declared["ci_low"], declared["ci_high"]) == pytest.approx((plain["ci_low"], plain["ci_high"]))
+    # the estimate is the share of the later *used* category in the declared order
+    labels = np.array(["no", "yes", "dk"])
+    lab = proportion_test(labels[before], labels[after], categories=["dk", "no", "yes"])
+    assert lab["category"] == "yes" and lab["estimate"] == pytest.approx(0.15)
+    rev = proportion_test(labels[before], labels[after], categories=["yes", "no", "dk"])
+    assert rev["category"] == "no" and rev["estimate"] == pytest.approx(-0.15)
+    assert rev["p_value"] == pytest.approx(lab["p_value"])
+
+
+def test_unused_category_stuart_maxwell_df():
+    # R: tab <- as.table(matrix(c(20, 10, 5, 0, 3, 30, 15, 0, 0, 5, 40, 0, 0, 0, 0, 0), 4,
+    #   byrow = TRUE)); coin::mh_test(tab): chi-squared = 13.765, df = 2, p-value = 0.001026
+    table = [[20, 10, 5, 0], [3, 30, 15, 0], [0, 5, 40, 0], [0, 0, 0, 0]]
+    before, after = _pairs_from_table(table)
+    res = proportion_test(before, after, categories=range(4))
+    assert res["statistic"] == pytest.approx(13.7647058823529, rel=1e-9)
+    assert res["df"] == 2
+    assert res["p_value"] == pytest.approx(0.001026, abs=5e-7)
+    assert np.isnan(res["estimate"]) and pd.isna(res["category"])
+
+
+def test_unused_category_independent():
+    # R: chisq.test(matrix(c(12, 8, 8, 12), 2, byrow = TRUE), correct = FALSE):
+    #   X-squared = 1.6, df = 1, p-value = 0.2059 (= prop.test(c(8, 12), c(20, 20),
+    #   correct = FALSE)); before the fix: df 2, p = 0.449.
+    before = np.r_[np.zeros(12), np.ones(8)]
+    after = np.r_[np.zeros(8), np.ones(12)]
+    for cats in (None, [0, 1, 2]):
+        res = proportion_test(before, after, paired=False, categories=cats)
+        assert res["statistic"] == pytest.approx(1.6, rel=1e-12)
+        assert res["df"] == 1
+        assert res["p_value"] == pytest.approx(0.2059032, abs=5e-7)  # pchisq(1.6, 1, lower = FALSE)
+        assert res["estimate"] == pytest.approx(0.2)
+        assert res["category"] == 1
+    # R: chisq.test(matrix(c(12, 8, 5, 8, 12, 9), 2, byrow = TRUE), correct = FALSE):
+    #   X-squared = 2.46005911330049, df = 2, p-value = 0.292283938619043
+    three_b = np.r_[np.zeros(12), np.ones(8), np.full(5, 2)]
+    three_a = np.r_[np.zeros(8), np.ones(12), np.full(9, 2)]
+    res = proportion_test(three_b, three_a, paired=False, categories=[0, 1, 2, 3])
+    assert res["statistic"] == pytest.approx(2.46005911330049, rel=1e-12)
+    assert res["df"] == 2
+    assert res["p_value"] == pytest.approx(0.292283938619043, rel=1e-10)
+    assert np.isnan(res["estimate"])
+
+
+def test_single_used_category_gives_no_test():
+    # Nobody changed and everyone gave the same answer: no test, a zero change in the
+    # share of the last declared category, with an interval around it.
+    for paired in (True, False):
+        res = proportion_test(np.zeros(10), np.zeros(10), categories=[0, 1], paired=paired)
+        assert np.isnan(res["statistic"]) and np.isnan(res["p_value"])
+        assert res["estimate"] == 0 and res["category"] == 1
+        assert res["ci_low"] < 0 < res["ci_high"]
 
 
 # ----------------------------------------------------------------------------- multiplicity
@@ -327,25 +405,60 @@ def test_adjust_keeps_order_and_nan():
 
 
 # ----------------------------------------------------------------------------- power
-def test_mde_inverts_cohen_table():
-    # Cohen (1988): d = 0.5, alpha .05, power .80 -> 63.77 per group; 33.37 pairs.
-    ind = minimal_detectable_effect(63.76561, design="independent")
-    par = minimal_detectable_effect(33.36713, design="paired")
-    assert ind["mde"].item() == pytest.approx(0.5, abs=1e-4)
-    assert par["mde"].item() == pytest.approx(0.5, abs=1e-4)
+def test_mde_matches_r_power():
+    # R (stats 4.x): power.t.test(n = n, sd = 1, power = 0.8, sig.level = 0.05,
+    #   type = "paired" | "two.sample", strict = TRUE, tol = 1e-12)$delta
+    # (strict = TRUE counts both rejection tails, as pwr and statsmodels do), and
+    # pwr 1.3: pwr.t.test(n = n, power = 0.8, sig.level = 0.05, type = "paired" | "two.sample")$d,
+    # whose uniroot() runs at the default tol = .Machine$double.eps^0.25, hence 1e-4.
+    n = [10, 34, 64, 100, 256]
+    paired_r = [0.996001371455, 0.495028097973, 0.355650127968, 0.282912632781, 0.175761748002]
+    paired_pwr = [0.996004349271, 0.495045929854, 0.355648503892, 0.282900521782, 0.175761093202]
+    two_r = [1.32494739258, 0.689571994496, 0.499069177966, 0.398138137568, 0.248094697784]
+    two_pwr = [1.32494658048, 0.689570316353, 0.499071991243, 0.398140733302, 0.24812098063]
+    paired = minimal_detectable_effect(n, design="paired")["mde"]
+    two = minimal_detectable_effect(n, design="independent")["mde"]
+    np.testing.assert_allclose(paired, paired_r, atol=1e-9)
+    np.testing.assert_allclose(two, two_r, atol=1e-9)
+    np.testing.assert_allclose(paired, paired_pwr, atol=1e-4)
+    np.testing.assert_allclose(two, two_pwr, atol=1e-4)
+    # one-sided: power.t.test(..., type = "paired", alternative = "one.sided", strict = TRUE,
+    #   tol = 1e-12)$delta
+    larger = minimal_detectable_effect([10, 100], alternative="larger")["mde"]
+    np.testing.assert_allclose(larger, [0.852837512238, 0.250364346226], atol=1e-9)
 
 
-def test_mde_fpc_attrition_and_raw():
-    res = minimal_detectable_effect([100, 200], design="paired", population=200, sd=2.0)
-    assert res["fpc"].iloc[0] == pytest.approx(np.sqrt(100 / 199))
-    assert res["mde"].iloc[1] == 0  # everyone surveyed: nothing left to detect
-    base = minimal_detectable_effect(100, design="paired")["mde"].item()
-    assert res["mde"].iloc[0] == pytest.approx(base * np.sqrt(100 / 199))
-    assert res["mde_raw"].iloc[0] == pytest.approx(2 * res["mde"].iloc[0])
-    att = minimal_detectable_effect(125, attrition=0.2)
-    assert att["n_effective"].item() == pytest.approx(100)
-    assert att["mde"].item() == pytest.approx(base)
-    assert list(res.columns) == ["n", "n_effective", "design", "alpha", "power", "fpc", "mde", "mde_raw"]
+def test_mde_agrees_with_cohen_table():
+    # pwr 1.3: pwr.t.test(d = 0.5, power = 0.8, sig.level = 0.05, type = "two.sample")$n
+    #   = 63.76561 per group; type = "paired": 33.36713 pairs. Inverting those n gives 0.5
+    #   (to the 1e-4 tolerance of pwr's uniroot).
+    assert minimal_detectable_effect(63.76561, design="independent")["mde"].item() == pytest.approx(0.5, abs=1e-4)
+    assert minimal_detectable_effect(33.36713, design="paired")["mde"].item() == pytest.approx(0.5, abs=1e-4)
+    # Cohen (1988), Table 2.4.1 (and Cohen 1992, A power primer, Table 2): n = 64 per
+    # group for d = 0.5, two-sided alpha = .05, power = .80. A table gives the smallest whole n with at least that power, so the
+    # detectable d is at most 0.5 with 64 per group and more than 0.5 with 63.
+    mde = minimal_detectable_effect([63, 64], design="independent")["mde"]
+    assert mde.iloc[1] <= 0.5 < mde.iloc[0]
+
+
+def test_mde_ignores_population_and_applies_attrition():
+    # Issue 11: with the FPC, 256 of 257 homes "detected" d = 0.009. An intervention
+    # effect is a superpopulation quantity: surveying (almost) everyone does not remove
+    # the noise in the answers. R: power.t.test(n = 256, sd = 1, power = 0.8,
+    # type = "paired", strict = TRUE, tol = 1e-12)$delta = 0.175761748002.
+    with pytest.warns(FutureWarning, match="`population` is ignored"):
+        res = minimal_detectable_effect([256], design="paired", population=257, sd=2.0)
+    assert res["mde"].item() == pytest.approx(0.175761748002, abs=1e-9)
+    assert res["mde_raw"].item() == pytest.approx(2 * 0.175761748002, abs=1e-9)
+    assert list(res.columns) == ["n", "n_effective", "design", "alpha", "power", "mde", "mde_raw"]
+    # attrition: 125 invited, 20% lost, leaves 100 pairs / 100 respondents per wave.
+    # R: power.t.test(n = 100, ..., type = "paired" | "two.sample", strict = TRUE,
+    #   tol = 1e-12)$delta = 0.282912632781 | 0.398138137568
+    for design, ref in (("paired", 0.282912632781), ("independent", 0.398138137568)):
+        att = minimal_detectable_effect(125, design=design, attrition=0.2)
+        assert att["n_effective"].item() == pytest.approx(100)
+        assert att["mde"].item() == pytest.approx(ref, abs=1e-9)
+    assert np.isnan(minimal_detectable_effect(100)["mde_raw"].item())
 
 
 # ----------------------------------------------------------------------------- mean / proportion CI
@@ -358,28 +471,43 @@ def test_mean_ci_matches_r_t_test():
     assert res["fpc"] == 1 and res["n_effective"] == 10
 
 
-def test_mean_ci_weighted():
-    rng = np.random.default_rng(1)
-    y = rng.normal(3, 1, 40)
-    w = rng.uniform(0.5, 3, 40)
-    res = mean_ci(y, weights=w)
-    # Linearised SE of the ratio mean equals the HC1 sandwich SE of a weighted
-    # intercept-only regression (an independent computation).
-    fit = sm.WLS(y, np.ones_like(y), weights=w).fit(cov_type="HC1")
-    assert res["mean"] == pytest.approx(fit.params[0])
-    assert res["se"] == pytest.approx(fit.bse[0], rel=1e-10)
-    assert res["n_effective"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
-    # equal weights reproduce the unweighted t interval; weights are scale-free
-    assert mean_ci(y, weights=np.full(40, 7.0))["se"] == pytest.approx(mean_ci(y)["se"])
-    assert mean_ci(y, weights=3 * w)["ci_low"] == pytest.approx(res["ci_low"])
+DESIGN = pd.read_csv(Path(__file__).parent / "data" / "design_survey.csv")
 
 
-def test_mean_ci_fpc():
-    y = np.arange(10.0)
-    full = mean_ci(y, population=10)
+def test_mean_ci_weighted_matches_r_survey():
+    # tests/data/design_survey.csv (197 respondents, design weights w). R (survey 4.1):
+    # d <- read.csv("tests/data/design_survey.csv")
+    # des <- svydesign(ids = ~1, weights = ~w, data = d); m <- svymean(~y, des)
+    #   coef 3.3318054338299739, SE 0.0657970841715075,
+    #   confint(m, df = degf(des)) 3.2020442918701768 3.4615665757897709
+    # d$N <- 360; des <- svydesign(ids = ~1, weights = ~w, fpc = ~N, data = d)
+    #   svymean(~y, des): SE 0.0442740447707987, confint(., df = degf(des))
+    #   3.2444907650877708 3.4191201025721769
+    res = mean_ci(DESIGN["y"], weights=DESIGN["w"])
+    assert res["mean"] == pytest.approx(3.3318054338299739, abs=1e-12)
+    assert res["se"] == pytest.approx(0.0657970841715075, abs=1e-10)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx((3.2020442918701768, 3.4615665757897709), abs=1e-9)
+    fpc = mean_ci(DESIGN["y"], weights=DESIGN["w"], population=360)
+    assert fpc["se"] == pytest.approx(0.0442740447707987, abs=1e-10)
+    assert (fpc["ci_low"], fpc["ci_high"]) == pytest.approx((3.2444907650877708, 3.4191201025721769), abs=1e-9)
+    assert res["n_effective"] == pytest.approx(effective_n(DESIGN["w"]))  # Kish, evaluation.weights
+    # weights are scale-free; equal weights reproduce the unweighted interval
+    assert mean_ci(DESIGN["y"], weights=3 * DESIGN["w"])["ci_low"] == pytest.approx(res["ci_low"])
+    assert mean_ci(G1, weights=np.full(10, 7.0))["ci_high"] == pytest.approx(2.0297804, abs=1e-7)
+
+
+def test_mean_ci_fpc_matches_r_survey():
+    # Cochran's FPC sqrt(1 - n/N), as R survey: svymean(~extra, svydesign(ids = ~1,
+    # fpc = ~N, data = data.frame(extra = sleep$extra[1:10], N = 19))):
+    #   mean 0.75, SE 0.389365205376514; confint(., df = degf(des)):
+    #   -0.130805288286875 1.630805288286875
+    res = mean_ci(G1, population=19)
+    assert res["se"] == pytest.approx(0.389365205376514, abs=1e-12)
+    assert res["ci_low"] == pytest.approx(-0.130805288286875, abs=1e-12)
+    assert res["ci_high"] == pytest.approx(1.630805288286875, abs=1e-12)
+    # everyone in the population answered: zero-width interval
+    full = mean_ci(np.arange(10.0), population=10)
     assert full["ci_low"] == full["ci_high"] == pytest.approx(4.5)
-    half = mean_ci(y, population=19)
-    assert half["se"] == pytest.approx(mean_ci(y)["se"] * np.sqrt(9 / 18))
 
 
 def test_proportion_ci_wilson_newcombe():
@@ -394,10 +522,16 @@ def test_proportion_ci_fpc():
     x = np.r_[np.ones(30), np.zeros(70)]
     assert proportion_ci(x, population=100)["ci_low"] == pytest.approx(0.3)
     assert proportion_ci(x, population=100)["ci_high"] == pytest.approx(0.3)
+    # n = 100 of N = 200: variance times 1 - n/N = 1/2, i.e. the Wilson interval of 60/200.
+    # R: prop.test(60, 200, correct = FALSE)$conf.int = 0.240747446823714 0.366790683727193
+    # (without FPC: prop.test(30, 100, correct = FALSE)$conf.int = 0.218948852949328
+    # 0.395848546333467)
     with_fpc = proportion_ci(x, population=200)
+    assert (with_fpc["ci_low"], with_fpc["ci_high"]) == pytest.approx(
+        (0.240747446823714, 0.366790683727193), abs=1e-12)
     plain = proportion_ci(x)
-    assert plain["ci_low"] < with_fpc["ci_low"] < 0.3 < with_fpc["ci_high"] < plain["ci_high"]
-    assert with_fpc["fpc"] == pytest.approx(np.sqrt(100 / 199))
+    assert (plain["ci_low"], plain["ci_high"]) == pytest.approx(
+        (0.218948852949328, 0.395848546333467), abs=1e-12)
 
 
 # ----------------------------------------------------------------------------- input errors

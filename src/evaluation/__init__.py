@@ -32,6 +32,7 @@ _PUBLIC = {
     "minimal_detectable_effect": "stats",
     "mean_ci": "stats",
     "proportion_ci": "stats",
+    "survey_mean": "design",
     "compare_waves": "compare",
     "change_model": "models",
     "ordinal_change_model": "models",
@@ -63,6 +64,7 @@ _PUBLIC = {
     "suppress_small_cells": "privacy",
     "pseudonymise": "privacy",
     "screen_quote": "privacy",
+    "PublishedSet": "disclosure", "intruder_audit": "disclosure", "protect": "disclosure",
 }
 
 __all__ = sorted(_PUBLIC)

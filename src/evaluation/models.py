@@ -163,14 +163,10 @@ class _Blocks:
 
     def __init__(self, groups: np.ndarray, subjects: np.ndarray, nested: bool):
         self.nested = nested
+        self.groups = groups
         self.subjects = subjects
+        self._batches = None
         self.sizes = np.bincount(subjects).astype(float)
-        if nested:
-            order = pd.Series(np.arange(len(groups))).groupby(groups, sort=False).indices
-            self.index = [np.asarray(ix) for ix in order.values()]
-            self.same_subject = [
-                (subjects[ix][:, None] == subjects[ix][None, :]).astype(float) for ix in self.index
-            ]
 
     def _sums(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros((len(self.sizes), values.shape[1]))
@@ -207,16 +203,100 @@ class _Blocks:
     def _nested_terms(self, y, x, var_subject, var_household, var_residual):
         p = x.shape[1]
         xtvx, xtvy, ytvy, logdet = np.zeros((p, p)), np.zeros(p), 0.0, 0.0
-        for ix, same in zip(self.index, self.same_subject):
-            v = var_residual * np.eye(len(ix)) + var_subject * same + var_household
+        for rows, same in self.batches():
+            m = rows.shape[1]
+            v = var_residual * np.eye(m) + var_subject * same + var_household
             chol = np.linalg.cholesky(v)
-            logdet += 2.0 * np.log(np.diag(chol)).sum()
-            wx = np.linalg.solve(chol, x[ix])
-            wy = np.linalg.solve(chol, y[ix])
-            xtvx += wx.T @ wx
-            xtvy += wx.T @ wy
-            ytvy += wy @ wy
+            logdet += 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
+            w = np.linalg.solve(chol, np.concatenate([x[rows], y[rows][:, :, None]], axis=2))
+            cross = np.einsum("bmp,bmq->pq", w, w)
+            xtvx += cross[:p, :p]
+            xtvy += cross[:p, p]
+            ytvy += cross[p, p]
         return xtvx, xtvy, ytvy, logdet
+
+    def batches(self):
+        """Blocks grouped by size: list of (rows, same_subject) with shapes (b, m) and (b, m, m).
+
+        A block is a household (nested model) or a subject. Grouping blocks of equal size lets
+        every per-block matrix operation run as one stacked numpy call, so the cost is linear in
+        the number of blocks and no n × n matrix is ever formed.
+        """
+        if self._batches is None:
+            block = self.groups if self.nested else self.subjects
+            order = np.argsort(block, kind="stable")
+            sizes = np.bincount(block)
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            self._batches = []
+            for m in np.unique(sizes[sizes > 0]):
+                rows = order[starts[sizes == m][:, None] + np.arange(m)]
+                members = self.subjects[rows]
+                self._batches.append((rows, (members[:, :, None] == members[:, None, :]).astype(float)))
+        return self._batches
+
+    def reml_derivatives(self, y, x, variances, free):
+        """Analytic derivatives of the REML log-likelihood and of (X'V⁻¹X)⁻¹ in the variances.
+
+        `variances` = (var_subject, var_household, var_residual) (var_household ignored without
+        households); `free` lists the indices (0 subject, 1 household, 2 residual) to differentiate
+        by. With V linear in the variances, V_i = ∂V/∂σ²_i (same-subject indicator S, all-ones J,
+        identity I), P = V⁻¹ − V⁻¹X C X'V⁻¹, C = (X'V⁻¹X)⁻¹ and r = Py:
+
+        - gradient_i = −½ tr(P V_i) + ½ r'V_i r
+        - hessian_ij = ½ tr(P V_i P V_j) − r'V_i P V_j r
+        - dcov_i = ∂C/∂σ²_i = C X'V⁻¹V_i V⁻¹X C
+
+        Every term is a sum over the independent blocks (see :meth:`batches`).
+        Returns (beta, cov, gradient, hessian, dcov) with dcov of shape (k, p, p).
+        """
+        var_s, var_h, var_e = variances
+        var_h = var_h if self.nested else 0.0
+        p, k = x.shape[1], len(free)
+        stacked = []
+        xtwx = np.zeros((p, p))
+        xtwy = np.zeros(p)
+        for rows, same in self.batches():
+            m = rows.shape[1]
+            derivs = [same, np.ones_like(same), np.broadcast_to(np.eye(m), same.shape)]
+            v = var_e * np.eye(m) + var_s * same + var_h * derivs[1]
+            w = np.linalg.inv(v)
+            xb, yb = x[rows], y[rows]
+            wx = w @ xb
+            xtwx += np.einsum("bmp,bmq->pq", xb, wx)
+            xtwy += np.einsum("bmp,bm->p", wx, yb)
+            stacked.append((rows, w, xb, wx, [derivs[i] for i in free]))
+        cov = np.linalg.inv(xtwx)
+        beta = cov @ xtwy
+        trace_w = np.zeros(k)          # tr(W V_i)
+        quad = np.zeros(k)             # r'V_i r
+        m_i = np.zeros((k, p, p))      # X'W V_i W X
+        m_ij = np.zeros((k, k, p, p))  # X'W V_i W V_j W X
+        t_ij = np.zeros((k, k))        # tr(W V_i W V_j)
+        a_ij = np.zeros((k, k))        # r'V_i W V_j r
+        b_i = np.zeros((k, p))         # X'W V_i r
+        for rows, w, xb, wx, ds in stacked:
+            r = np.einsum("bmn,bn->bm", w, y[rows] - xb @ beta)
+            e = [d @ wx for d in ds]                          # V_i W X
+            f = [w @ d for d in ds]                           # W V_i
+            dr = [np.einsum("bmn,bn->bm", d, r) for d in ds]  # V_i r
+            for i in range(k):
+                trace_w[i] += np.einsum("bmm->", f[i])
+                quad[i] += np.einsum("bm,bm->", r, dr[i])
+                m_i[i] += np.einsum("bmp,bmq->pq", wx, e[i])
+                b_i[i] += np.einsum("bmp,bm->p", wx, dr[i])
+                for j in range(i, k):
+                    m_ij[i, j] += np.einsum("bmp,bmn,bnq->pq", e[i], w, e[j])
+                    t_ij[i, j] += np.einsum("bmn,bnm->", f[i], f[j])
+                    a_ij[i, j] += np.einsum("bm,bmn,bn->", dr[i], w, dr[j])
+        gradient = -0.5 * (trace_w - np.einsum("pq,kqp->k", cov, m_i)) + 0.5 * quad
+        hessian = np.zeros((k, k))
+        for i in range(k):
+            for j in range(i, k):
+                trace = (t_ij[i, j] - 2 * np.trace(cov @ m_ij[i, j])
+                         + np.trace(cov @ m_i[i] @ cov @ m_i[j]))
+                hessian[i, j] = hessian[j, i] = 0.5 * trace - (a_ij[i, j] - b_i[i] @ cov @ b_i[j])
+        dcov = np.einsum("pq,kqr,rs->kps", cov, m_i, cov)
+        return beta, cov, gradient, hessian, dcov
 
     def profile_reml(self, y, x):
         """Subject-only model: REML variances by a bounded search over log(var_subject / var_residual).
@@ -282,6 +362,78 @@ def _agree(fits: list[dict], household) -> bool:
     return interior and abs(fits[0]["gls"][2] - fits[1]["gls"][2]) < 1e-6
 
 
+def _free_variances(variances, household) -> list[int]:
+    """Indices of the variance parameters in the interior (0 subject, 1 household, 2 residual).
+
+    A random-effect variance below ``BOUNDARY_RATIO`` × residual variance is on the boundary and is
+    held fixed: it is neither refined nor part of the Satterthwaite covariance (see change_model).
+    """
+    var_s, var_h, var_e = variances
+    free = [0] if var_s >= BOUNDARY_RATIO * var_e else []
+    if household is not None and var_h >= BOUNDARY_RATIO * var_e:
+        free.append(1)
+    return [*free, 2]
+
+
+def _refine(blocks, y, x, variances, free, llf, *, steps=25):
+    """Newton steps on the free variances with the analytic REML gradient and Hessian.
+
+    A step is kept only when it keeps every free variance positive and does not lower the
+    REML log-likelihood beyond rounding (step halving otherwise); the iteration stops when
+    the Hessian is not negative definite or the step is below 1e-12 relative.
+    Returns (variances, llf, gls result at the variances).
+    """
+    theta = np.array(variances, dtype=float)
+    theta[1] = 0.0 if np.isnan(theta[1]) else theta[1]
+    best = blocks.gls(y, x, *theta)
+    for _ in range(steps):
+        try:
+            _, _, gradient, hessian, _ = blocks.reml_derivatives(y, x, tuple(theta), free)
+            if np.any(np.linalg.eigvalsh(hessian) >= 0):
+                break
+            step = -np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)) or np.all(np.abs(step) <= 1e-12 * theta[free]):
+            break
+        tolerance = 1e-12 * (1 + abs(llf))
+        for _ in range(30):
+            trial = theta.copy()
+            trial[free] += step
+            if np.all(trial[free] > 0):
+                fit = blocks.gls(y, x, *trial)
+                if fit[2] >= llf - tolerance:
+                    break
+            step = step / 2
+        else:
+            break
+        theta, best, llf = trial, fit, max(llf, fit[2])
+    out = tuple(float(v) for v in theta)
+    return (out[0], variances[1] if np.isnan(variances[1]) else out[1], out[2]), llf, best
+
+
+def _satterthwaite_df(blocks, y, x, variances, free, rows):
+    """Satterthwaite df for each contrast row c of `rows` (q × p), or None when not computable.
+
+    df = 2 (c'Cc)² / (g'Ag) with g_i = c' ∂C/∂σ²_i c and A the inverse observed information of
+    the free variances (negative inverse Hessian of the REML log-likelihood).
+    """
+    theta = tuple(0.0 if np.isnan(v) else float(v) for v in variances)
+    try:
+        _, cov, _, hessian, dcov = blocks.reml_derivatives(y, x, theta, free)
+        information = -hessian
+        np.linalg.cholesky(information)  # positive definite, or LinAlgError
+        acov = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        return None
+    dfs = []
+    for c in np.atleast_2d(rows):
+        g = np.einsum("p,kpq,q->k", c, dcov, c)
+        dfs.append(2 * (c @ cov @ c) ** 2 / (g @ acov @ g))
+    dfs = np.asarray(dfs, dtype=float)
+    return dfs if np.all(np.isfinite(dfs) & (dfs > 0)) else None
+
+
 def change_model(
     data,
     *,
@@ -297,7 +449,8 @@ def change_model(
 
     Fits ``outcome ~ wave + covariates`` with a random intercept per subject
     (and per household when `household` is given) by REML, so respondents who
-    answered only one wave contribute too.
+    answered only one wave contribute too. Tests and intervals use t with
+    Satterthwaite degrees of freedom, as R's lmerTest.
 
     Parameters
     ----------
@@ -333,9 +486,18 @@ def change_model(
         - contrast : str, e.g. ``"after vs before"`` or ``"per unit of Time"``.
         - estimate : fixed effect of the wave (later level minus reference).
         - se : its standard error, from (X'V⁻¹X)⁻¹ at the REML variances.
-        - ci_low, ci_high : Wald interval ``estimate ± z·se``.
-        - statistic : z = estimate / se.
-        - p_value : two-sided normal p-value.
+        - ci_low, ci_high : t interval ``estimate ± t(1 − α/2, df)·se``.
+        - statistic : t = estimate / se.
+        - df : Satterthwaite degrees of freedom of the contrast (the residual
+          df n − p when they cannot be computed; `warning` then says so).
+        - p_value : two-sided p-value of t on `df` degrees of freedom.
+        - baseline_sd : standard deviation (ddof=1) of the outcome in the
+          reference wave, over the complete rows used (numeric `wave`: the rows
+          at its smallest value); NaN with fewer than two such rows.
+        - effect_size : estimate / baseline_sd (the primary standardised
+          effect; for a numeric wave: per unit of `wave`).
+        - effect_ci_low, effect_ci_high : ci_low and ci_high / baseline_sd.
+        - effect_size_name : ``"change / baseline SD"``.
         - n_obs, n_subjects : complete rows used, distinct subjects.
         - n_households : distinct households (NaN without `household`).
         - var_subject : subject random-intercept variance (within household).
@@ -346,31 +508,68 @@ def change_model(
           ``"profile REML (bounded)"``).
         - boundary : True when a random-effect variance is on the boundary
           (< 1e-4 × residual variance); the model then reduces to (partly) OLS.
-        - warning : optimizer and boundary messages joined by "; " ("" if none).
+        - warning : optimizer, boundary and df messages joined by "; " ("" if none).
         - method : description of the model.
 
     Notes
     -----
     Model: :math:`y_{hij} = x_{hij}'\\beta + u_h + v_{hi} + e_{hij}` with
     :math:`u_h \\sim N(0, \\sigma_h^2)` (household), :math:`v_{hi} \\sim N(0, \\sigma_s^2)`
-    (subject) and :math:`e \\sim N(0, \\sigma_e^2)`. In statsmodels this is
+    (subject) and :math:`e \\sim N(0, \\sigma_e^2)`; in lme4 syntax
+    ``y ~ wave + (1 | household) + (1 | household:subject)``, without households
+    ``y ~ wave + (1 | subject)``. In statsmodels this is
     ``MixedLM(groups=household, exog_re=1, exog_vc={"subject": indicators})``;
     without households ``groups=subject``.
 
-    The variance components are fitted with statsmodels ``MixedLM`` (REML) by
+    *Fit.* The variance components are fitted with statsmodels ``MixedLM`` (REML) by
     ``lbfgs`` and ``bfgs`` (and ``powell``, ``nm`` when these two fail, disagree
     or end on a boundary); without households a closed-form profile-REML search
     over :math:`\\log(\\sigma_s^2/\\sigma_e^2)` (including the value 0) is a
     further candidate and the start for statsmodels. The fit with the highest
-    REML log-likelihood among the converged ones is kept. The log-likelihood and the
-    fixed effects are then computed here by generalised least squares at those
-    variances, :math:`\\hat\\beta = (X'V^{-1}X)^{-1}X'V^{-1}y`, with covariance
-    :math:`(X'V^{-1}X)^{-1}` (as lme4's ``vcov``). This guards against
-    statsmodels issue #10239: when a random-effect variance falls below 1e-10,
-    ``MixedLM`` returns zero for every fixed effect that is constant within a
-    group, while reporting convergence. At a zero variance the GLS estimate is
-    the OLS estimate. A boundary fit emits :class:`ModelFitWarning`. Tests use
-    normal (z) reference distributions, as statsmodels does.
+    REML log-likelihood among the converged ones is kept, and its interior
+    variances are polished by Newton steps on the analytic REML gradient and
+    Hessian (below; a step is kept only when it raises the REML log-likelihood).
+    The log-likelihood and the fixed effects are computed here by generalised
+    least squares at those variances, :math:`\\hat\\beta = (X'V^{-1}X)^{-1}X'V^{-1}y`,
+    with covariance :math:`C = (X'V^{-1}X)^{-1}` (as lme4's ``vcov``). This guards
+    against statsmodels issue #10239: when a random-effect variance falls below
+    1e-10, ``MixedLM`` returns zero for every fixed effect that is constant within
+    a group, while reporting convergence. At a zero variance the GLS estimate is
+    the OLS estimate. A boundary fit emits :class:`ModelFitWarning`.
+
+    *Satterthwaite df* (as lmerTest's ``summary`` and ``contest1D``). For the
+    contrast :math:`c` (a unit vector picking the wave coefficient), with
+    :math:`\\theta = (\\sigma_s^2, \\sigma_h^2, \\sigma_e^2)`,
+
+    .. math:: \\nu = \\frac{2\\,(c'Cc)^2}{g'Ag}, \\qquad
+              g_i = c'\\frac{\\partial C}{\\partial\\theta_i}c
+                  = c'CX'V^{-1}V_iV^{-1}XCc,
+
+    where :math:`V_i = \\partial V/\\partial\\theta_i` (same-subject indicator,
+    all-ones per household, identity) and :math:`A = \\mathcal{I}^{-1}` is the
+    inverse observed information of the REML log-likelihood :math:`\\ell_R`,
+    with :math:`P = V^{-1} - V^{-1}XCX'V^{-1}`:
+
+    .. math:: -\\mathcal{I}_{ij} = \\frac{\\partial^2\\ell_R}{\\partial\\theta_i\\partial\\theta_j}
+              = \\tfrac12\\operatorname{tr}(PV_iPV_j) - y'PV_iPV_jPy .
+
+    lmerTest differentiates numerically in (θ, σ) = (relative standard deviations,
+    residual SD); at an interior optimum ν does not depend on the parameterisation,
+    so the analytic derivatives in the variances give the same ν. All traces and
+    quadratic forms are sums over the independent households (or subjects), so no
+    n × n matrix is formed. A variance on the boundary (< ``BOUNDARY_RATIO`` × σ²_e)
+    is held fixed and left out of :math:`\\theta`: lmerTest's Hessian in the
+    relative SD θ_k is block-diagonal at θ_k = 0 and ∂C/∂θ_k = 0 there, so it
+    drops out in the same way (with only σ²_e free, ν = n − p, the OLS t-test).
+    When the information is not positive definite the residual df n − p are
+    used and `warning` says so. The t interval is
+    :math:`\\hat\\beta \\pm t_{1-\\alpha/2,\\nu}\\,\\mathrm{se}` (``contest1D(...,
+    confint = TRUE)``).
+
+    *Effect size.* ``effect_size`` = estimate / SD of the outcome in the reference
+    wave (a baseline-SD standardised change, Feingold 2009). The SD is treated
+    as fixed: the effect interval is the interval of the change divided by it,
+    without the sampling error of the SD.
 
     References
     ----------
@@ -378,6 +577,14 @@ def change_model(
     data. Biometrics, 38, 963–974.
     Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear
     mixed-effects models using lme4. Journal of Statistical Software, 67(1).
+    Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest
+    package: Tests in linear mixed effects models. Journal of Statistical
+    Software, 82(13), 1–26. https://doi.org/10.18637/jss.v082.i13
+    Satterthwaite, F. E. (1946). An approximate distribution of estimates of
+    variance components. Biometrics Bulletin, 2(6), 110–114.
+    Feingold, A. (2009). Effect sizes for growth-modeling analysis for controlled
+    clinical trials in the same metric as for classical analysis. Psychological
+    Methods, 14(1), 43–53.
 
     Examples
     --------
@@ -391,6 +598,8 @@ def change_model(
     >>> res = change_model(df, outcome="score")
     >>> res["contrast"], round(float(res["estimate"]), 2), bool(res["boundary"])
     ('after vs before', 0.35, False)
+    >>> round(float(res["df"]), 1), round(float(res["effect_size"]), 2)  # balanced panel: df = n − 1
+    (29.0, 0.69)
     """
     if not 0 < confidence < 1:
         raise ValueError(f"`confidence` must be between 0 and 1, got {confidence!r}")
@@ -469,6 +678,11 @@ def change_model(
             "statsmodels' fixed effects differ from GLS at the fitted variances "
             "(statsmodels #10239); GLS values reported"
         )
+    # polish the interior variances to the REML optimum (analytic Newton steps), then GLS
+    free = _free_variances((var_s, var_h, var_e), household)
+    (var_s, var_h, var_e), _, (beta, cov, _) = _refine(
+        blocks, y, x, (var_s, var_h, var_e), free, best["gls"][2])
+    free = _free_variances((var_s, var_h, var_e), household)
     on_boundary = [
         name for name, var in (("subject", var_s), ("household", var_h))
         if not np.isnan(var) and var < BOUNDARY_RATIO * var_e
@@ -476,28 +690,44 @@ def change_model(
     if on_boundary:
         notes.append(
             f"{' and '.join(on_boundary)} variance on the boundary (≈0): the random intercept "
-            "adds nothing and the wave effect equals the (partly) pooled OLS estimate"
+            "adds nothing and the wave effect equals the (partly) pooled OLS estimate; the "
+            "Satterthwaite df treat that variance as fixed at zero"
+        )
+    wave_cols = [exog.columns.get_loc(c) for c in exog.columns[1 : 1 + len(contrasts)]]
+    dfs = _satterthwaite_df(blocks, y, x, (var_s, var_h, var_e), free, np.eye(x.shape[1])[wave_cols])
+    if dfs is None:
+        dfs = np.full(len(wave_cols), float(x.shape[0] - x.shape[1]))
+        notes.append(
+            "Satterthwaite df could not be computed (the observed information of the variance "
+            f"parameters is not positive definite); the residual df n − p = {dfs[0]:g} are used"
         )
     warning = "; ".join(notes)
-    if on_boundary or not converged:
+    if on_boundary or not converged or "Satterthwaite df could not" in warning:
         warnings.warn(f"change_model({outcome!r}): {warning}", ModelFitWarning, stacklevel=2)
 
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    wave_cols = [exog.columns.get_loc(c) for c in exog.columns[1 : 1 + len(contrasts)]]
+    baseline_sd = _baseline_sd(frame[wave], y, exog[exog.columns[1 : 1 + len(contrasts)]])
     method = "linear mixed model (REML), random intercept per " + (
         "subject" if household is None else "subject nested in household"
-    )
+    ) + "; t-test with Satterthwaite df"
     rows = []
-    for label, col in zip(contrasts, wave_cols):
+    for label, col, df in zip(contrasts, wave_cols, dfs):
         est, se = float(beta[col]), float(np.sqrt(cov[col, col]))
+        t_crit = stats.t.ppf(0.5 + confidence / 2, df)
+        low, high = est - t_crit * se, est + t_crit * se
         rows.append({
             "contrast": label,
             "estimate": est,
             "se": se,
-            "ci_low": est - z * se,
-            "ci_high": est + z * se,
+            "ci_low": low,
+            "ci_high": high,
             "statistic": est / se,
-            "p_value": float(2 * stats.norm.sf(abs(est / se))),
+            "df": float(df),
+            "p_value": float(2 * stats.t.sf(abs(est / se), df)),
+            "baseline_sd": baseline_sd,
+            "effect_size": est / baseline_sd,
+            "effect_ci_low": low / baseline_sd,
+            "effect_ci_high": high / baseline_sd,
+            "effect_size_name": "change / baseline SD",
             "n_obs": len(frame),
             "n_subjects": n_subjects,
             "n_households": n_households,
@@ -511,6 +741,20 @@ def change_model(
             "method": method,
         })
     return pd.Series(rows[0]) if len(rows) == 1 else pd.DataFrame(rows)
+
+
+def _baseline_sd(wave_values: pd.Series, y: np.ndarray, wave_x: pd.DataFrame) -> float:
+    """SD (ddof=1) of the outcome in the reference wave (NaN with fewer than two rows there).
+
+    Categorical waves: the rows whose wave indicators are all zero (the reference level).
+    Numeric waves: the rows at the smallest wave value.
+    """
+    if _is_numeric_term(wave_values):
+        at_reference = (wave_values == wave_values.min()).to_numpy()
+    else:
+        at_reference = (wave_x.to_numpy() == 0).all(axis=1)
+    values = y[at_reference]
+    return float(np.std(values, ddof=1)) if len(values) >= 2 else np.nan
 
 
 # --------------------------------------------------------------------------- ordinal model

@@ -20,6 +20,9 @@ from scipy import stats as sps
 
 __all__ = ["score_scales", "cronbach_alpha", "mcdonald_omega", "reliability"]
 
+#: Seed for the start values of the one-factor ML fit behind omega (reproducible builds).
+_OMEGA_SEED = 20240501
+
 
 # --------------------------------------------------------------------------- helpers
 def _check_responses(responses) -> pd.DataFrame:
@@ -316,7 +319,9 @@ def mcdonald_omega(items) -> pd.Series:
     if np.any(sd == 0):
         const = list(frame.columns[sd == 0])
         raise ValueError(f"Item(s) {const} have zero variance; drop them before computing omega.")
-    fit = Factor(frame.to_numpy(), n_factor=1, method="ml").fit()
+    # statsmodels draws the EM start values from fresh OS entropy unless given an rng;
+    # a fixed seed makes omega identical between runs (and report builds).
+    fit = Factor(frame.to_numpy(), n_factor=1, method="ml").fit(rng=_OMEGA_SEED)
     loadings = fit.loadings.ravel() * sd
     unique = fit.uniqueness * sd**2
     common = loadings.sum() ** 2

@@ -22,6 +22,8 @@ import pandas as pd
 from scipy import optimize, special
 from scipy import stats as sps
 
+from evaluation import ranks as _ranks
+
 __all__ = [
     "paired_test",
     "independent_test",
@@ -36,7 +38,7 @@ _EPS = 10 * np.finfo(float).eps  # fuzz used by R's q* functions
 
 TEST_FIELDS = [
     "statistic", "df", "p_value", "estimate", "ci_low", "ci_high", "effect_size",
-    "effect_ci_low", "effect_ci_high", "effect_size_name", "n", "method",
+    "effect_ci_low", "effect_ci_high", "effect_size_name", "n", "method", "note",
 ]
 
 
@@ -139,29 +141,6 @@ def _noncentral_t_limits(t_obs: float, df: float, confidence: float) -> tuple[fl
         return optimize.brentq(f, lo, hi, xtol=1e-12)
 
     return solve(1 - alpha / 2), solve(alpha / 2)
-
-
-def _fisher_z_ci(r: float, se: float, confidence: float) -> tuple[float, float]:
-    """CI for a correlation-type effect size via atanh, as R effectsize::rank_biserial."""
-    z = sps.norm.ppf(1 - (1 - confidence) / 2)
-    zr = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return float(np.tanh(zr - z * se)), float(np.tanh(zr + z * se))
-
-
-def _step_root(fun, lo: float, hi: float, target: float, knots: np.ndarray) -> float:
-    """Where the decreasing step function `fun` crosses `target`, as R's wilcox.test.
-
-    R finds the confidence limits with ``uniroot(tol = 1e-4)`` on a step function whose
-    jumps are at the Walsh averages (one sample) or pairwise differences (two samples); the
-    exact crossing is one of those `knots`, which is returned here.
-    """
-    if fun(lo) - target <= 0:
-        return lo
-    if fun(hi) - target >= 0:
-        return hi
-    root = optimize.brentq(lambda d: fun(d) - target, lo, hi, xtol=1e-12, rtol=1e-15)
-    nearest = knots[np.argmin(np.abs(knots - root))]
-    return float(nearest) if abs(nearest - root) < 1e-8 * max(1.0, abs(root)) else float(root)
 
 
 def _tie_term(values: np.ndarray) -> float:
@@ -311,7 +290,7 @@ def paired_test(before, after, *, method: str = "t", confidence: float = 0.95) -
             estimate=mean, ci_low=mean - q * se, ci_high=mean + q * se,
             effect_size=mean / sd, effect_ci_low=lam_lo / np.sqrt(n),
             effect_ci_high=lam_hi / np.sqrt(n), effect_size_name="d_z", n=n,
-            method="paired t-test",
+            method="paired t-test", note="",
         )
     return _wilcoxon_signed_rank(d, n, confidence)
 
@@ -324,46 +303,45 @@ def _wilcoxon_signed_rank(d: np.ndarray, n: int, confidence: float) -> pd.Series
             "Every pair has `after - before` equal to 0; the signed-rank test is undefined. "
             "Report 'no change' directly."
         )
+    x = np.sort(x)
     ranks = sps.rankdata(np.abs(x))
     v = float(ranks[x > 0].sum())
     total = nx * (nx + 1) / 2
     alpha = 1 - confidence
-    walsh = ((x[:, None] + x[None, :]) / 2)[np.triu_indices(nx)]
-    walsh.sort()
+    walsh = _ranks._walsh(x)  # the sorted Walsh averages (doubled), never materialised
+    notes = []
     exact = nx < 50 and len(np.unique(ranks)) == nx and nx == n
     if exact:
         cdf = _signrank_cdf(nx)
         p = _exact_two_sided_p(cdf, v, total / 2)
         qu = max(_quantile_from_cdf(cdf, alpha / 2), 1)
-        ci = (walsh[qu - 1], walsh[int(total - qu)])
+        ci = (walsh.kth(qu - 1) / 2, walsh.kth(int(total - qu)) / 2)
+        notes.append(_achieved_note(2 * cdf[qu - 1], alpha))
         label = "Wilcoxon signed-rank exact test"
     else:
-        z = (v - total / 2 - 0.5 * np.sign(v - total / 2)) / np.sqrt(
-            nx * (nx + 1) * (2 * nx + 1) / 24 - _tie_term(ranks) / 48
-        )
-        p = _two_sided_normal_p(z)
-
-        def w(shift: float) -> float:
-            xd = x - shift
-            xd = xd[xd != 0]
-            m = len(xd)
-            r = sps.rankdata(np.abs(xd))
-            zd = r[xd > 0].sum() - m * (m + 1) / 4
-            sigma = np.sqrt(m * (m + 1) * (2 * m + 1) / 24 - _tie_term(r) / 48)
-            return (zd - 0.5 * np.sign(zd)) / sigma
-
-        q = sps.norm.ppf(1 - alpha / 2)
-        ci = (_step_root(w, x.min(), x.max(), q, walsh),
-              _step_root(w, x.min(), x.max(), -q, walsh))
+        p = _two_sided_normal_p(_ranks.signed_rank_z(x))
+        low, high, note = _ranks.signed_rank_limits(x, confidence)
+        ci = (low, high)
+        notes.append(note)
         label = "Wilcoxon signed-rank test with continuity correction"
     r_rb = (2 * v - total) / total
-    se = np.sqrt((2 * nx**3 + 3 * nx**2 + nx) / 6) / total
-    lo, hi = _fisher_z_ci(r_rb, se, confidence)
+    lo, hi = _ranks.rank_biserial_ci(x, confidence)
+    if nx < 2:
+        notes.append("one non-zero difference: no interval for the rank-biserial correlation")
     return _record(
-        statistic=v, df=np.nan, p_value=p, estimate=float(np.median(walsh)),
+        statistic=v, df=np.nan, p_value=p, estimate=walsh.median() / 2,
         ci_low=float(ci[0]), ci_high=float(ci[1]), effect_size=r_rb, effect_ci_low=lo,
         effect_ci_high=hi, effect_size_name="rank_biserial", n=n, method=label,
+        note="; ".join(filter(None, notes)),
     )
+
+
+def _achieved_note(achieved_alpha: float, alpha: float) -> str:
+    """R's warning "requested conf.level not achievable" for an exact interval, as a note."""
+    if achieved_alpha - alpha <= alpha / 2:
+        return ""
+    return (f"too few values for a {1 - alpha:.0%} exact interval: the reported one "
+            f"has {1 - achieved_alpha:.1%} confidence (R warns 'requested conf.level not achievable')")
 
 
 # --------------------------------------------------------------------------- independent
@@ -462,7 +440,7 @@ def independent_test(a, b, *, method: str = "welch", confidence: float = 0.95) -
             estimate=diff, ci_low=diff - q * np.sqrt(se2), ci_high=diff + q * np.sqrt(se2),
             effect_size=j * diff / sp, effect_ci_low=j * lam_lo * scale,
             effect_ci_high=j * lam_hi * scale, effect_size_name="hedges_g", n=nx + ny,
-            n_a=nx, n_b=ny, method="Welch two-sample t-test",
+            n_a=nx, n_b=ny, method="Welch two-sample t-test", note="",
         )
     return _rank_test(x, y, method, confidence)
 
@@ -473,39 +451,42 @@ def _rank_test(x: np.ndarray, y: np.ndarray, method: str, confidence: float) -> 
     pooled = np.concatenate([x, y])
     ranks = sps.rankdata(pooled)
     w_stat = float(ranks[:nx].sum() - nx * (nx + 1) / 2)
-    diffs = np.sort((x[:, None] - y[None, :]).ravel())
+    diffs = _ranks._differences(x, y)  # the sorted x_i - y_j, never materialised
     ties = _tie_term(ranks)
+    notes = []
     if nx < 50 and ny < 50 and ties == 0:
         cdf = _ranksum_cdf(nx, ny)
         p = _exact_two_sided_p(cdf, w_stat, nx * ny / 2)
         qu = max(_quantile_from_cdf(cdf, alpha / 2), 1)
-        ci = (diffs[qu - 1], diffs[nx * ny - qu])
+        ci = (diffs.kth(qu - 1), diffs.kth(nx * ny - qu))
+        notes.append(_achieved_note(2 * cdf[qu - 1], alpha))
         label = "Wilcoxon-Mann-Whitney exact test"
     else:
-        def w(shift: float) -> float:
-            r = sps.rankdata(np.concatenate([x - shift, y]))
-            dz = r[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
-            sigma = np.sqrt(nx * ny / 12 * ((nx + ny + 1) - _tie_term(r) / ((nx + ny) * (nx + ny - 1))))
-            return (dz - 0.5 * np.sign(dz)) / sigma
-
-        p = _two_sided_normal_p(w(0.0))
-        q = sps.norm.ppf(1 - alpha / 2)
-        lo, hi = x.min() - y.max(), x.max() - y.min()
-        ci = (_step_root(w, lo, hi, q, diffs), _step_root(w, lo, hi, -q, diffs))
+        z = _ranks.rank_sum_z(x, y)
+        if np.isnan(z):
+            p = np.nan
+            notes.append(f"every value in both groups equals {x[0]:g}: the rank tests are undefined")
+        else:
+            p = _two_sided_normal_p(z)
+        low, high, note = _ranks.rank_sum_limits(x, y, confidence)
+        ci = (low, high)
+        notes.append(note if not np.isnan(z) else "")
         label = "Wilcoxon-Mann-Whitney test with continuity correction"
     delta = 2 * w_stat / (nx * ny) - 1
-    d_lo, d_hi = _fisher_z_ci(delta, np.sqrt((nx + ny + 1) / (3 * nx * ny)), confidence)
+    d_lo, d_hi = _ranks.cliffs_delta_ci(x, y, confidence)
     statistic, df = w_stat, np.nan
-    if method == "brunnermunzel":
+    if method == "brunnermunzel" and np.isnan(p):
+        statistic, label = np.nan, "Brunner-Munzel test"  # every value tied: undefined
+    elif method == "brunnermunzel":
         bm = sps.brunnermunzel(x, y)
         statistic, p = float(bm.statistic), float(bm.pvalue)
         df = float(bm.df) if hasattr(bm, "df") else _brunner_munzel_df(x, y)
         label = "Brunner-Munzel test"
     return _record(
-        statistic=statistic, df=df, p_value=float(p), estimate=float(np.median(diffs)),
+        statistic=statistic, df=df, p_value=float(p), estimate=diffs.median(),
         ci_low=float(ci[0]), ci_high=float(ci[1]), effect_size=delta, effect_ci_low=d_lo,
         effect_ci_high=d_hi, effect_size_name="cliffs_delta", n=nx + ny, n_a=nx, n_b=ny,
-        method=label,
+        method=label, note="; ".join(filter(None, notes)),
     )
 
 
@@ -542,6 +523,11 @@ def _labels(values, name: str) -> pd.Series:
 
 
 def _categories(samples: list[pd.Series], categories) -> list:
+    """The declared answer categories, validated; default the sorted observed answers.
+
+    Every observed answer must be declared. Which categories are *tested* is decided by
+    :func:`_used_categories`: only the declared ones that occur.
+    """
     seen = pd.concat([s.dropna() for s in samples]).unique().tolist()
     if categories is None:
         try:
@@ -563,6 +549,21 @@ def _categories(samples: list[pd.Series], categories) -> list:
     return categories
 
 
+def _used_categories(cats: list, *samples: pd.Series) -> list:
+    """The declared categories that occur in `samples`, in the declared order.
+
+    A declared category nobody chose carries no information: it would add an empty row
+    and column to the table and one spurious degree of freedom to the test.
+    """
+    seen = pd.concat([s.dropna() for s in samples]).unique().tolist()
+    return [c for c in cats if any(c == v for v in seen)]
+
+
+def _target_category(used: list, cats: list):
+    """The answer whose share the estimate compares (see :func:`proportion_test`)."""
+    return used[-1] if len(used) == 2 else cats[-1]
+
+
 def proportion_test(before, after=None, *, paired: bool = True, confidence: float = 0.95,
                     categories=None) -> pd.Series:
     """Test a change in a yes/no (or categorical) answer between two waves.
@@ -578,8 +579,11 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
     confidence : float
         Level of the confidence interval of the difference.
     categories : sequence, optional
-        All possible answers in order; default the sorted observed answers. With two
-        categories the proportion is that of the **last** one (1 for 0/1 data).
+        All answers that could have been given, in order; default the sorted observed
+        answers. Answers outside `categories` raise an error. Declared categories that
+        nobody chose are left out of the test (see Notes), so declaring an unused "don't
+        know" option does not change the result. Put the answer whose share you want
+        compared *after* the others (e.g. ``["don't know", "no", "yes"]``).
 
     Returns
     -------
@@ -588,12 +592,18 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
             McNemar χ² with continuity correction, Stuart–Maxwell χ², or Pearson χ²
             (without continuity correction) for independent samples.
         df
-            Degrees of freedom (1; k − 1 for Stuart–Maxwell).
+            Degrees of freedom: 1 for two categories in use, k − 1 for k ≥ 3 categories
+            in use.
         p_value
-            p-value of the χ² statistic.
+            p-value of the χ² statistic (NaN when fewer than two categories occur, or,
+            for McNemar, when no pair changed).
         estimate, ci_low, ci_high
-            ``p(after) − p(before)`` with Newcombe's hybrid score interval; NaN for more
-            than two categories.
+            ``p(after) − p(before)`` of the answer named in `category`, with Newcombe's
+            hybrid score interval; NaN when three or more categories are in use.
+        category
+            The answer whose share `estimate` compares: the later (in the order of
+            `categories`) of the two categories in use; the last declared category when
+            fewer than two occur; NaN when three or more are in use.
         n
             Pairs used (paired) or total respondents (unpaired).
         method
@@ -601,20 +611,38 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
 
     Notes
     -----
-    Paired 2×2 table with rows = before, columns = after and discordant cells b
-    (before no, after yes) and c: McNemar :math:`\\chi^2 = (|b - c| - 1)^2/(b + c)`, exactly as
-    R's ``mcnemar.test`` (NaN when b + c = 0); estimate (b − c)/n with Newcombe's (1998b)
-    method 10: Wilson limits :math:`l_i, u_i` for each margin and the phi correlation
-    :math:`\\hat\\phi` (with Newcombe's continuity adjustment when ad > bc),
+    **Categories in use.** The test is computed on the categories that occur: among the
+    complete pairs (paired) or in either sample (unpaired), in the order of `categories`.
+    A declared category with no answers adds an all-zero row and column whose only effect
+    would be an extra degree of freedom (Stuart–Maxwell χ² 1.8 on 2 df, p = 0.407, instead
+    of 1 df, p = 0.180, for the 20 pairs in the tests). R's ``coin::mh_test`` and
+    ``chisq.test`` on the used categories do the same. Hence:
+
+    * two categories in use → McNemar (paired) or the 2 × 2 Pearson test, exactly as
+      without `categories`; the estimate is the change in the share of the later of
+      the two (1 for 0/1 data, ``"yes"`` for ``["no", "yes", "don't know"]`` when nobody
+      answered "don't know"), named in ``category``;
+    * three or more in use → Stuart–Maxwell (paired) or the k × 2 Pearson test with k − 1
+      df, without an estimate;
+    * one in use (possible only with `categories`) → no test (statistic and p NaN); the
+      estimate is the change in the share of the last declared category, which is 0, with
+      its interval (informative about how large a change the data rule out).
+
+    **Tests and intervals.** Paired 2×2 table with rows = before, columns = after and
+    discordant cells b (before no, after yes) and c: McNemar
+    :math:`\\chi^2 = (|b - c| - 1)^2/(b + c)`, exactly as R's ``mcnemar.test`` (NaN when
+    b + c = 0); estimate (b − c)/n with Newcombe's (1998b) method 10: Wilson limits
+    :math:`l_i, u_i` for each margin and the phi correlation :math:`\\hat\\phi` (with
+    Newcombe's continuity adjustment when ad > bc),
     :math:`L = \\hat\\theta - \\sqrt{(p_2-l_2)^2 - 2\\hat\\phi(p_2-l_2)(u_1-p_1) + (u_1-p_1)^2}`
-    and U symmetrically (p_2 = after, p_1 = before). More than two categories: the
+    and U symmetrically (p_2 = after, p_1 = before). Three or more categories: the
     Stuart–Maxwell test of marginal homogeneity
-    (:meth:`statsmodels.stats.contingency_tables.SquareTable.homogeneity`).
-    Unpaired: Newcombe's (1998a) method 10,
+    (:meth:`statsmodels.stats.contingency_tables.SquareTable.homogeneity`; R
+    ``coin::mh_test``). Unpaired: Newcombe's (1998a) method 10,
     :math:`L = \\hat\\theta - \\sqrt{(p_2-l_2)^2 + (u_1-p_1)^2}`,
     :math:`U = \\hat\\theta + \\sqrt{(u_2-p_2)^2 + (p_1-l_1)^2}`, and the Pearson χ² test of
-    the 2 × 2 table (= R ``prop.test(correct = FALSE)``; for k > 2 categories the k × 2
-    table with k − 1 df and no estimate).
+    the 2 × 2 table (= R ``prop.test(correct = FALSE)``; for k > 2 categories in use the
+    k × 2 table with k − 1 df and no estimate, = R ``chisq.test(correct = FALSE)``).
 
     References
     ----------
@@ -631,9 +659,11 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
     >>> res = proportion_test([0, 0, 1, 0, 1, 0, 0, 1], [1, 0, 1, 1, 1, 0, 1, 1])
     >>> round(float(res["estimate"]), 3), round(float(res["p_value"]), 3)
     (0.375, 0.248)
+    >>> dk = proportion_test([0, 0, 1, 0, 1, 0, 0, 1], [1, 0, 1, 1, 1, 0, 1, 1],
+    ...                      categories=[0, 1, 9])  # 9 = "don't know", never answered
+    >>> round(float(dk["p_value"]), 3), int(dk["category"]), float(dk["df"])
+    (0.248, 1, 1.0)
     """
-    from statsmodels.stats.contingency_tables import SquareTable
-
     confidence = _check_confidence(confidence)
     if after is None:
         raise ValueError("`after` is missing; pass the second wave's answers as `after`.")
@@ -654,19 +684,30 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
             f"`before` and `after` have {int(keep.sum())} complete pair(s); at least two are "
             "needed."
         )
-    table = pd.crosstab(
-        pd.Categorical(first[keep], categories=cats), pd.Categorical(second[keep], categories=cats),
-        dropna=False,
-    ).to_numpy(dtype=float)
-    n = int(table.sum())
-    if len(cats) > 2:
+    return _paired_proportions(first[keep], second[keep], cats, z)
+
+
+def _paired_proportions(first: pd.Series, second: pd.Series, cats: list, z: float) -> pd.Series:
+    """McNemar (two categories in use) or Stuart–Maxwell (three or more) on complete pairs."""
+    from statsmodels.stats.contingency_tables import SquareTable
+
+    n = len(first)
+    used = _used_categories(cats, first, second)
+    if len(used) > 2:
+        table = pd.crosstab(
+            pd.Categorical(first, categories=used), pd.Categorical(second, categories=used),
+            dropna=False,
+        ).to_numpy(dtype=float)
         res = SquareTable(table, shift_zeros=False).homogeneity()
         return _record(
             statistic=float(res.statistic), df=float(res.df), p_value=float(res.pvalue),
-            estimate=np.nan, ci_low=np.nan, ci_high=np.nan, n=n,
+            estimate=np.nan, ci_low=np.nan, ci_high=np.nan, category=np.nan, n=n,
             method="Stuart-Maxwell test of marginal homogeneity",
         )
-    (a, b), (c, d) = table
+    target = _target_category(used, cats)
+    was, now = (first == target).to_numpy(), (second == target).to_numpy()
+    a, b = float(np.sum(~was & ~now)), float(np.sum(~was & now))
+    c, d = float(np.sum(was & ~now)), float(np.sum(was & now))
     stat = (abs(b - c) - 1) ** 2 / (b + c) if b + c > 0 else np.nan
     p_before, p_after = (c + d) / n, (b + d) / n
     l1, u1 = _wilson(c + d, n, z)
@@ -684,7 +725,7 @@ def proportion_test(before, after=None, *, paired: bool = True, confidence: floa
                      + (p_before - l1) ** 2, 0.0))
     return _record(
         statistic=stat, df=1.0, p_value=float(sps.chi2.sf(stat, 1)) if b + c > 0 else np.nan,
-        estimate=theta, ci_low=theta - dl, ci_high=theta + du, n=n,
+        estimate=theta, ci_low=theta - dl, ci_high=theta + du, category=target, n=n,
         method="McNemar test with continuity correction",
     )
 
@@ -696,17 +737,20 @@ def _independent_proportions(first: pd.Series, second: pd.Series, cats: list, z:
             f"`before` has {n1} and `after` has {n2} non-missing answers; both samples need "
             "at least one."
         )
-    counts = np.array([[np.sum(s == cat) for cat in cats] for s in (first, second)], dtype=float)
-    expected = counts.sum(axis=1, keepdims=True) * counts.sum(axis=0, keepdims=True) / counts.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        terms = np.where(expected > 0, (counts - expected) ** 2 / expected, 0.0)
-    used = int((counts.sum(axis=0) > 0).sum())
-    stat = float(terms.sum()) if used > 1 else np.nan
-    df = float(len(cats) - 1)
-    p = float(sps.chi2.sf(stat, df)) if used > 1 else np.nan
-    estimate = ci_low = ci_high = np.nan
-    if len(cats) == 2:
-        x1, x2 = counts[0, 1], counts[1, 1]
+    used = _used_categories(cats, first, second)
+    stat = p = np.nan
+    df = float(max(len(used) - 1, 1))
+    if len(used) >= 2:
+        counts = np.array([[np.sum(s == cat) for cat in used] for s in (first, second)],
+                          dtype=float)
+        expected = (counts.sum(axis=1, keepdims=True) * counts.sum(axis=0, keepdims=True)
+                    / counts.sum())  # every column occurs, so every expected count is > 0
+        stat = float(np.sum((counts - expected) ** 2 / expected))
+        p = float(sps.chi2.sf(stat, df))
+    estimate = ci_low = ci_high = target = np.nan
+    if len(used) <= 2:
+        target = _target_category(used, cats)
+        x1, x2 = float(np.sum(first == target)), float(np.sum(second == target))
         p1, p2 = x1 / n1, x2 / n2
         l1, u1 = _wilson(x1, n1, z)
         l2, u2 = _wilson(x2, n2, z)
@@ -715,7 +759,8 @@ def _independent_proportions(first: pd.Series, second: pd.Series, cats: list, z:
         ci_high = estimate + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
     return _record(
         statistic=stat, df=df, p_value=p, estimate=estimate, ci_low=ci_low, ci_high=ci_high,
-        n=n1 + n2, method="Pearson chi-square test of two independent samples",
+        category=target, n=n1 + n2,
+        method="Pearson chi-square test of two independent samples",
     )
 
 
@@ -770,17 +815,29 @@ def adjust_pvalues(pvalues, *, method: str = "holm") -> np.ndarray:
 
 # --------------------------------------------------------------------------- precision
 def _fpc(n: float, population, name: str = "population") -> float:
-    """Finite-population factor sqrt((N - n)/(N - 1)); 1 when N is None."""
+    """Finite-population factor of a standard error, :math:`\\sqrt{1 - n/N}`; 1 when N is None.
+
+    This is the factor of Cochran's (1977, §2.5) estimated standard error
+    :math:`\\sqrt{1 - f}\\, s/\\sqrt n` with sampling fraction f = n/N, and the one R's
+    ``survey`` package applies with ``svydesign(ids = ~1, fpc = ~N)``. (The factor
+    :math:`\\sqrt{(N-n)/(N-1)}` belongs to the standard error written with the population
+    variance :math:`\\sigma^2` of divisor N; combined with the sample variance s² it
+    overstates the variance by N/(N − 1).)
+    """
     if population is None:
         return 1.0
-    if not isinstance(population, (int, float, np.integer, np.floating)) or population < 2:
-        raise ValueError(f"`{name}` must be a number of at least 2 (or None); got {population!r}.")
+    if (isinstance(population, bool)
+            or not isinstance(population, (int, float, np.integer, np.floating))
+            or not population > 0):
+        raise ValueError(
+            f"`{name}` must be a positive number of units (or None); got {population!r}."
+        )
     if n > population:
         raise ValueError(
             f"The sample ({n:g}) is larger than `{name}` ({population:g}); pass the number of "
             "units (e.g. households) in the area, or None to switch the correction off."
         )
-    return float(np.sqrt((population - n) / (population - 1)))
+    return float(np.sqrt(1 - n / population))
 
 
 def mean_ci(values, *, weights=None, population=None, confidence: float = 0.95) -> pd.Series:
@@ -792,8 +849,9 @@ def mean_ci(values, *, weights=None, population=None, confidence: float = 0.95) 
         Observations; NaN dropped (with its weight).
     weights : array-like of float, optional
         Sampling (inverse-probability / raking) weights, not frequency weights.
-    population : int, optional
-        Population size N for the finite-population correction; None switches it off.
+    population : float, optional
+        Population size N (number of units the values were sampled from) for the
+        finite-population correction; None switches it off.
     confidence : float
         Level of the interval.
 
@@ -811,17 +869,21 @@ def mean_ci(values, *, weights=None, population=None, confidence: float = 0.95) 
         n_effective
             Kish effective sample size :math:`(\\sum w)^2/\\sum w^2` (n when unweighted).
         fpc
-            The factor :math:`\\sqrt{(N-n)/(N-1)}` (1 when `population` is None).
+            The factor :math:`\\sqrt{1 - n/N}` (1 when `population` is None).
 
     Notes
     -----
-    Unweighted: :math:`se = s/\\sqrt n \\cdot fpc`. Weighted (ratio estimator,
-    Taylor linearisation as R's ``survey::svymean`` for a with-replacement design):
+    Unweighted: :math:`se = \\sqrt{1 - n/N}\\; s/\\sqrt n` (Cochran 1977, §2.5).
+    Weighted (ratio estimator, Taylor linearisation):
     :math:`\\bar y_w = \\sum w y / \\sum w`,
-    :math:`se^2 = \\frac{n}{n-1}\\sum w^2 (y - \\bar y_w)^2 / (\\sum w)^2`, times fpc².
-    With equal weights this is exactly the unweighted result. The FPC factor makes the
-    interval zero-width when every unit of the population answered (n = N). Note that
-    ``survey`` uses the factor :math:`1 - n/N` instead; the two differ by N/(N−1).
+    :math:`se^2 = (1 - n/N)\\,\\frac{n}{n-1}\\sum w^2 (y - \\bar y_w)^2 / (\\sum w)^2`.
+    Both are R's ``survey::svymean(~y, svydesign(ids = ~1, weights = ~w, fpc = ~N))``
+    (without `population`: no ``fpc``), and the interval is
+    ``confint(svymean(...), df = degf(design))``, a t interval on n − 1 df (tested to
+    1e-6). With equal weights the weighted result is exactly the unweighted one. The
+    interval has zero width when every unit of the population answered (n = N). For
+    respondents clustered in homes, or weights calibrated to population margins, use
+    :func:`evaluation.design.survey_mean`.
 
     References
     ----------
@@ -832,7 +894,7 @@ def mean_ci(values, *, weights=None, population=None, confidence: float = 0.95) 
     --------
     >>> res = mean_ci([3, 4, 5, 4, 2], population=20)
     >>> round(float(res["mean"]), 3), round(float(res["fpc"]), 3)
-    (3.6, 0.889)
+    (3.6, 0.866)
     """
     confidence = _check_confidence(confidence)
     y = _numeric(values, "values")
@@ -872,7 +934,7 @@ def proportion_ci(values, *, population=None, confidence: float = 0.95,
     ----------
     values : array-like of 0/1 or bool
         Answers; NaN dropped.
-    population : int, optional
+    population : float, optional
         Population size N for the finite-population correction; None switches it off.
     confidence : float
         Level of the interval.
@@ -889,14 +951,17 @@ def proportion_ci(values, *, population=None, confidence: float = 0.95,
         n
             Non-missing answers.
         fpc
-            The factor :math:`\\sqrt{(N-n)/(N-1)}` (1 without `population`).
+            The factor :math:`\\sqrt{1 - n/N}` (1 without `population`).
 
     Notes
     -----
     Wilson: :math:`\\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}
     {1 + z^2/n}`. The FPC enters through the variance: the binomial variance
-    :math:`p(1-p)/n` is multiplied by fpc², which is the Wilson interval with n replaced by
-    :math:`n/fpc^2`. With n = N the interval collapses to the observed proportion.
+    :math:`p(1-p)/n` is multiplied by fpc² = 1 − n/N (Cochran 1977, §3.2), which is the
+    Wilson interval with n replaced by the effective size :math:`n/(1 - n/N)`; for
+    n = 100 of N = 200 with 30 successes that is R's
+    ``prop.test(60, 200, correct = FALSE)$conf.int`` (tested). With n = N the interval
+    collapses to the observed proportion.
 
     References
     ----------
@@ -933,6 +998,26 @@ def proportion_ci(values, *, population=None, confidence: float = 0.95,
 
 
 # --------------------------------------------------------------------------- planning
+def _solve_effect(solver, alpha: float, power: float, alternative: str, **nobs) -> float:
+    """Effect size with the given power, solved to ~1e-12 (statsmodels' own root is ~1e-6).
+
+    statsmodels' ``solve_power`` gives a starting value; Brent's method on its ``power``
+    then refines it (the noncentral-t power is increasing in the effect).
+    """
+    def gap(effect):
+        return float(solver.power(effect_size=effect, alpha=alpha, alternative=alternative,
+                                  **nobs)) - power
+
+    start = float(np.asarray(solver.solve_power(alpha=alpha, power=power,
+                                                alternative=alternative, **nobs)).item())
+    lo, hi = start * (1 - 1e-3), start * (1 + 1e-3)
+    for _ in range(60):
+        if gap(lo) <= 0 <= gap(hi):
+            return float(optimize.brentq(gap, lo, hi, xtol=1e-14, rtol=1e-13))
+        lo, hi = lo / 2, hi * 1.5
+    return start
+
+
 def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
                               power: float = 0.8, population=None, attrition: float = 0.0,
                               sd=None, alternative: str = "two-sided") -> pd.DataFrame:
@@ -941,41 +1026,60 @@ def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
     Parameters
     ----------
     n : int or sequence of int
-        Planned pairs (paired) or respondents per wave (independent), before attrition.
+        Planned respondents before attrition: pairs (paired) or respondents per wave
+        (independent).
     design : {"paired", "independent"}
         One-sample t on the differences (effect d_z) or two-sample t with equal groups
         (effect d, `n` per group).
     alpha, power : float
         Significance level and desired power.
     population : int, optional
-        Population size N for the finite-population correction.
+        Ignored (kept so that old calls still run; a :class:`FutureWarning` says so).
+        Earlier versions multiplied the effect by a finite-population factor; see Notes.
     attrition : float
-        Expected share in [0, 1) of `n` that will be lost; ``n_effective = n (1 − attrition)``.
+        Expected share in [0, 1) of `n` that will be lost, in both designs:
+        ``n_effective = n (1 − attrition)``. Paired: invited panel members who will not
+        answer both waves. Independent: invited residents per wave who will not answer
+        (each wave keeps ``n_effective`` respondents).
     sd : float, optional
-        Standard deviation on the original scale (of the differences for paired designs);
-        gives ``mde_raw``.
+        Standard deviation on the original scale that the effect is standardised by: of
+        the differences ``after − before`` for the paired design (d_z), of the outcome
+        within a wave for the independent design (d); gives ``mde_raw``.
     alternative : {"two-sided", "larger"}
         Two-sided or one-sided test.
 
     Returns
     -------
     pandas.DataFrame
-        One row per `n`: n, n_effective, design, alpha, power, fpc, mde, mde_raw.
-        ``fpc`` is :math:`\\sqrt{(N - n_{eff})/(N-1)}`; ``mde`` is d_z (paired) or d
-        (independent) after the FPC; ``mde_raw = mde × sd`` (NaN without `sd`).
+        One row per `n` with columns n, n_effective, design, alpha, power, mde, mde_raw.
+        ``mde`` is d_z (paired) or d (independent) for ``n_effective`` pairs or respondents
+        per wave; ``mde_raw = mde × sd`` (NaN without `sd`). (The former ``fpc`` column is
+        gone with the correction.)
 
     Notes
     -----
-    The effect solves the power equation of the noncentral t
-    (:class:`statsmodels.stats.power.TTestPower` / ``TTestIndPower``, ``solve_power``).
-    Sampling a large share of a small population shrinks the standard error by the
-    factor fpc, so the detectable effect is ``mde_infinite × fpc`` (zero when everyone is
-    surveyed). This is the usual first-order correction; df are not adjusted.
+    The effect solves the power equation of the noncentral t: for the paired design
+    :math:`P(|T_{n-1}(\\delta\\sqrt n)| > t_{1-\\alpha/2, n-1}) = 1-\\beta`, for two
+    independent groups of n each the same with 2n − 2 df and noncentrality
+    :math:`\\delta\\sqrt{n/2}` (:class:`statsmodels.stats.power.TTestPower` /
+    ``TTestIndPower``, refined with Brent's method). The values equal R's
+    ``power.t.test(n = n, sd = 1, power = 0.8, type = "paired" | "two.sample", strict =
+    TRUE, tol = 1e-12)$delta`` to 1e-9 and ``pwr::pwr.t.test(n = n, power = 0.8, type =
+    "paired" | "two.sample")$d`` to the 1e-4 tolerance of its root finder (tested).
+
+    **No finite-population correction.** An intervention effect is a property of the
+    process that generates the answers (a superpopulation), not a description of the
+    finite street: even if every home answers both waves, the answers still vary for
+    reasons that have nothing to do with the intervention, so a small effect remains
+    hard to tell from noise. The FPC belongs to descriptive estimates of this street
+    (:func:`mean_ci`, :func:`evaluation.design.survey_mean`), not to planning a test of
+    change; with it, 256 of 257 homes would "detect" d = 0.009.
 
     References
     ----------
-    Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.).
-    Bloom, H. S. (1995). Minimum detectable effects. Evaluation Review 19, 547–556.
+    Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.),
+    Table 2.4.1. Bloom, H. S. (1995). Minimum detectable effects. Evaluation Review 19,
+    547–556. Champely, S. (2020). pwr: Basic functions for power analysis (R package).
 
     Examples
     --------
@@ -983,6 +1087,8 @@ def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
     >>> [round(float(x), 2) for x in res["mde"]]
     [0.5, 0.36]
     """
+    import warnings
+
     from statsmodels.stats.power import TTestIndPower, TTestPower
 
     _check_choice(design, "design", ("paired", "independent"))
@@ -992,6 +1098,15 @@ def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
             raise ValueError(f"`{name}` must be between 0 and 1 (e.g. 0.05 / 0.8); got {value!r}.")
     if not isinstance(attrition, (int, float, np.floating)) or not 0 <= attrition < 1:
         raise ValueError(f"`attrition` must be a share in [0, 1) (e.g. 0.2); got {attrition!r}.")
+    if population is not None:
+        warnings.warn(
+            "`population` is ignored by minimal_detectable_effect and will be removed: the "
+            "finite-population correction describes this street, while a planned test of "
+            "change concerns the process that generates the answers (a superpopulation), "
+            "so the detectable effect does not shrink when most homes are surveyed. Drop "
+            "the argument.",
+            FutureWarning, stacklevel=2,
+        )
     sizes = _numeric(np.atleast_1d(n), "n")
     if np.any(~np.isfinite(sizes)):
         raise ValueError("`n` contains missing values; pass planned sample sizes.")
@@ -1003,17 +1118,14 @@ def minimal_detectable_effect(n, *, design: str = "paired", alpha: float = 0.05,
                 f"`n` = {size:g} leaves {n_eff:g} after attrition; at least "
                 f"{2 + (design == 'independent')} are needed for a t-test."
             )
-        factor = _fpc(n_eff, population)
         if design == "paired":
-            base = TTestPower().solve_power(nobs=n_eff, alpha=alpha, power=power,
-                                            alternative=alternative)
+            mde = _solve_effect(TTestPower(), alpha, power, alternative, nobs=n_eff)
         else:
-            base = TTestIndPower().solve_power(nobs1=n_eff, ratio=1.0, alpha=alpha, power=power,
-                                               alternative=alternative)
-        mde = float(np.asarray(base).item()) * factor
+            mde = _solve_effect(TTestIndPower(), alpha, power, alternative, nobs1=n_eff,
+                                ratio=1.0)
         rows.append({
             "n": float(size), "n_effective": n_eff, "design": design, "alpha": float(alpha),
-            "power": float(power), "fpc": factor, "mde": mde,
+            "power": float(power), "mde": mde,
             "mde_raw": mde * float(sd) if sd is not None else np.nan,
         })
     return pd.DataFrame(rows)

@@ -94,15 +94,20 @@ LABELS: dict[str, dict[str, str]] = {
     "n_pairs": {"nl": "n panel", "en": "n panel"},
     "mean_before": {"nl": "Gem. nul", "en": "Mean base"},
     "mean_after": {"nl": "Gem. eind", "en": "Mean follow"},
-    "model": {"nl": "Verandering (model)", "en": "Change (model)"},
+    "model": {"nl": "Verandering (model, primair)", "en": "Change (model, primary)"},
     "model_ci": {"nl": "95%-BI", "en": "95% CI"},
-    "paired": {"nl": "Verandering (panel)", "en": "Change (panel)"},
+    "model_es": {"nl": "In SD nulmeting", "en": "In baseline SD"},
+    "paired": {"nl": "Verandering (panel, verkennend)", "en": "Change (panel, exploratory)"},
     "paired_ci": {"nl": "95%-BI panel", "en": "95% CI panel"},
     "d_z": {"nl": "d_z", "en": "d_z"},
-    "p_adjusted": {"nl": "p (Holm)", "en": "p (Holm)"},
+    "p_adjusted": {"nl": "p (gecorrigeerd)", "en": "p (adjusted)"},
     "caption_change": {
-        "nl": "Verandering per schaal: mixed model op alle antwoorden, panel (gepaarde t-toets) en effectgrootte d_z",
-        "en": "Change per scale: mixed model on all answers, panel (paired t-test) and effect size d_z",
+        "nl": ("Verandering per schaal. Primair: de verandering volgens het mixed model op alle antwoorden, met "
+               "interval, in standaarddeviaties van de nulmeting en met p gecorrigeerd over de primaire familie. "
+               "Verkennend: de verandering binnen het panel (gepaarde t-toets) met d_z"),
+        "en": ("Change per scale. Primary: the mixed-model change on all answers, with interval, in baseline standard "
+               "deviations and with p adjusted over the primary family. Exploratory: the change within the panel "
+               "(paired t-test) with d_z"),
     },
     "share_pct": {"nl": "Aandeel antwoorden (%)", "en": "Share of answers (%)"},
     "alt_likert": {
@@ -120,8 +125,8 @@ LABELS: dict[str, dict[str, str]] = {
     "difference_ci": {"nl": "95%-BI", "en": "95% CI"},
     "p_value": {"nl": "p", "en": "p"},
     "caption_binary": {
-        "nl": "Ja/nee-vragen per meting, en het verschil binnen het panel (McNemar)",
-        "en": "Yes/no questions per wave, and the difference within the panel (McNemar)",
+        "nl": "Ja/nee-vragen per meting, en het verschil binnen het panel (McNemar; verkennend, p gecorrigeerd per thema)",
+        "en": "Yes/no questions per wave, and the difference within the panel (McNemar; exploratory, p adjusted within theme)",
     },
     "caption_subgroup": {"nl": "Verandering in het panel per woonvorm", "en": "Change within the panel per tenure type"},
     "change_points": {"nl": "Verandering (punten)", "en": "Change (points)"},

@@ -225,7 +225,7 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     out["ordinal"] = ordinal
 
     out["binary"] = _binary(study, responses, items, population)
-    _adjust_within_themes(out["model"], out["binary"], family_of, method=study.adjust)
+    _adjust_families(out["model"], out["binary"], method=study.adjust)
     out["likert"] = _likert(responses, ordinal_items, inst)
 
     subgroups = []
@@ -250,28 +250,36 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     sd_change = _sd_of_change(unscaled, scales)
     mde = []
     for design in ("paired", "independent"):
-        table = ev.minimal_detectable_effect(list(_MDE_SIZES), design=design, population=population,
-                                             attrition=attrition if design == "paired" else 0.0, sd=sd_change)
+        table = ev.minimal_detectable_effect(list(_MDE_SIZES), design=design, attrition=attrition, sd=sd_change)
         mde.append(table)
     out["mde"] = pd.concat(mde, ignore_index=True).assign(attrition_used=attrition, sd_used=sd_change)
     return out
 
 
-def _adjust_within_themes(model: pd.DataFrame, binary: pd.DataFrame, family_of: dict, *, method: str) -> None:
-    """Add ``family`` and ``p_adjusted`` to the primary tests: each scale's model and the theme's yes/no and
-    categorical items form one family (the scale's ``family``, default its theme); adjusted within it."""
+def _adjust_families(model: pd.DataFrame, binary: pd.DataFrame, *, method: str) -> None:
+    """Add ``role``, ``family`` and ``p_adjusted`` to the model and yes/no tables (in place).
+
+    The multiplicity families are fixed in advance, before any result is seen:
+
+    - **primary**: one model-based change per scale, all scales together in one family,
+      adjusted with the study's ``analysis.adjust`` (default Holm);
+    - **exploratory**: each theme's yes/no and categorical items, adjusted within their theme
+      with the same method. Item tests, subgroup tests, the panel and cross-sectional checks and
+      the ordinal models are exploratory too (adjusted within their own tables).
+    """
     import evaluation as ev
 
-    model["family"] = model["outcome"].map(family_of)
+    model["role"] = "primary"
+    model["family"] = "primary"
+    model["p_adjusted"] = ev.adjust_pvalues(model["p_value"].to_numpy(dtype=float), method=method) \
+        if len(model) else np.array([])
+    if binary.empty:
+        return
+    binary["role"] = "exploratory"
     binary["family"] = binary["theme"]
-    tests = pd.concat([model[["family", "p_value"]].assign(source="model", index=model.index),
-                       binary[["family", "p_value"]].assign(source="binary", index=binary.index)], ignore_index=True)
-    tests["p_adjusted"] = np.nan
-    for _, part in tests.groupby("family", dropna=False):
-        tests.loc[part.index, "p_adjusted"] = ev.adjust_pvalues(part["p_value"].to_numpy(), method=method)
-    for source, frame in (("model", model), ("binary", binary)):
-        chosen = tests[tests["source"] == source]
-        frame.loc[chosen["index"].to_numpy(), "p_adjusted"] = chosen["p_adjusted"].to_numpy()
+    binary["p_adjusted"] = np.nan
+    for _, part in binary.groupby("family", dropna=False):
+        binary.loc[part.index, "p_adjusted"] = ev.adjust_pvalues(part["p_value"].to_numpy(dtype=float), method=method)
 
 
 def _sd_of_change(wide: pd.DataFrame, scales) -> float:

@@ -66,18 +66,30 @@ TEXT = {
     },
     "method_analysis": {
         "nl": ("**Analyse.** Per thema combineren we stellingen tot een schaal (gemiddelde van de beantwoorde stellingen, "
-               "na omkeren van negatief geformuleerde stellingen). De belangrijkste uitkomst is een lineair mixed model op "
-               "álle antwoorden, dat rekening houdt met mensen die twee keer antwoordden. Ter controle vergelijken we de "
-               "panelleden met zichzelf (gepaarde toets) en de twee metingen als geheel. Omdat de straat klein is en veel "
-               "huishoudens meededen, corrigeren we de onzekerheid voor de eindige populatie. We corrigeren p-waarden voor "
-               "het aantal toetsen binnen een thema (Holm). Alle intervallen zijn {confidence}-betrouwbaarheidsintervallen."),
+               "na omkeren van negatief geformuleerde stellingen). De **primaire uitkomst** is per schaal één schatting: "
+               "de verandering volgens een lineair mixed model op álle antwoorden, dat rekening houdt met mensen die twee "
+               "keer antwoordden en met bewoners uit hetzelfde huishouden (t-toets met Satterthwaite-vrijheidsgraden). "
+               "We drukken die verandering ook uit in standaarddeviaties van de nulmeting. Deze {n_primary} "
+               "schattingen vormen samen de primaire familie; hun p-waarden corrigeren we samen voor meervoudig toetsen "
+               "({adjust}). Dat is vooraf vastgelegd. Alle andere toetsen zijn **verkennend**: de panelvergelijking "
+               "(gepaarde toets, met d_z), de vergelijking van de twee metingen als geheel, losse stellingen, ja/nee-vragen "
+               "(gecorrigeerd per thema), subgroepen en de ordinale modellen. Beschrijvende gemiddelden en percentages "
+               "hebben een correctie voor de eindige populatie, omdat een groot deel van de straat meedeed. "
+               "Alle intervallen zijn {confidence}-betrouwbaarheidsintervallen."),
         "en": ("**Analysis.** Per theme, statements are combined into a scale (mean of the answered statements, after "
-               "reversing negatively worded ones). The primary result is a linear mixed model on all answers, which "
-               "accounts for people who answered twice. As checks we compare panel members with themselves (paired test) "
-               "and the two waves as wholes. Because the street is small and many households took part, uncertainty is "
-               "corrected for the finite population. p-values are adjusted for the number of tests within a theme (Holm). "
-               "All intervals are {confidence} confidence intervals."),
+               "reversing negatively worded ones). The **primary outcome** is one estimate per scale: the change according "
+               "to a linear mixed model on all answers, which accounts for people who answered twice and for residents of "
+               "the same household (t test with Satterthwaite degrees of freedom). We also express that change in "
+               "baseline standard deviations. These {n_primary} estimates form the primary family; their p-values are "
+               "adjusted together for multiple testing ({adjust}). This was fixed in advance. All other tests are "
+               "**exploratory**: the panel comparison (paired test, with d_z), the comparison of the two waves as wholes, "
+               "single statements, yes/no questions (adjusted within their theme), subgroups and the ordinal models. "
+               "Descriptive means and percentages are corrected for the finite population, because a large part of the "
+               "street took part. All intervals are {confidence} confidence intervals."),
     },
+    "adjust_holm": {"nl": "Holm", "en": "Holm"},
+    "adjust_fdr_bh": {"nl": "Benjamini–Hochberg", "en": "Benjamini–Hochberg"},
+    "adjust_bonferroni": {"nl": "Bonferroni", "en": "Bonferroni"},
     "method_limits": {
         "nl": ("**Wat dit onderzoek niet kan laten zien.** Er is geen vergelijkingsstraat zonder pilot. Een verandering "
                "tussen de metingen kan dus ook door iets anders komen, zoals landelijke ontwikkelingen of het seizoen. "
