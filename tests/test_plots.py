@@ -15,6 +15,7 @@ from evaluation.plots import (
     plot_heatmap,
     plot_likert,
     plot_response,
+    plot_share_heatmap,
     save_figure,
     set_report_style,
 )
@@ -120,10 +121,42 @@ def test_plot_likert_diverges_around_neutral(likert):
     np.testing.assert_allclose(bars[2, 0], [-10, 20])  # neutral centred on 0
     np.testing.assert_allclose(bars[0, 1, 0], -60)  # coh2: no neutral answers
     np.testing.assert_allclose(bars[2, 1], [0, 0])
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["coh1 (n = 100)", "coh2 (n = 100)"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(labels.values())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["coh1", "coh2"]  # no label column: the ids
+    (right,) = ax.child_axes  # n per item on the right
+    assert [t.get_text() for t in right.get_yticklabels()] == ["n = 100", "n = 100"]
+    (legend,) = ax.figure.legends  # below the plot, inside the figure
+    assert [t.get_text() for t in legend.get_texts()] == list(labels.values())
     assert to_hex(ax.patches[4].get_facecolor()) == "#bdbdbd"  # neutral grey
-    assert ax.get_xlim() == (-80, 80)  # symmetric, widest side (coh1: 75 %) rounded up to 10
+    assert ax.get_xlim() == (-75, 75)  # symmetric, widest side (coh1: 75 %) rounded up to 25
+    assert list(ax.get_xticks()) == [-75, -50, -25, 0, 25, 50, 75]
+    assert ax.figure.get_figwidth() == pytest.approx(6.3)  # A4 text width
+
+
+def test_plot_likert_statement_labels_and_n_in_label(likert):
+    text = {"coh1": "I feel at home in this neighbourhood and feel connected to the people in my street",
+            "coh2": "People here help each other"}
+    ax = plot_likert(likert.assign(text=likert["item"].map(text)), label_col="text", n_position="label", wrap=40,
+                     limit=100, decimal=",")
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "I feel at home in this neighbourhood and\nfeel connected to the people in my\nstreet (n\u00a0=\u00a0100)",
+        "People here help each other (n\u00a0=\u00a0100)",  # the n is never split over lines
+    ]
+    assert not ax.child_axes
+    assert ax.get_xlim() == (-100, 100) and list(ax.get_xticks())[:3] == [-100, -50, 0]
+    ax = plot_likert(likert.assign(text=likert["item"].map(text)), label_col="text", show_n=False, wrap=None)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(text.values()) and not ax.child_axes
+
+
+def test_plot_likert_groups_get_headings(likert):
+    more = pd.concat([likert, likert.assign(item=likert["item"].str.replace("coh", "tru"))])
+    more["scale"] = np.where(more["item"].str.startswith("coh"), "Cohesie", "Vertrouwen")
+    ax = plot_likert(more, group_col="scale", item_order=["tru2", "coh1", "tru1", "coh2"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Cohesie", "coh1", "coh2", "Vertrouwen", "tru2", "tru1"]
+    weights = [t.get_fontweight() for t in ax.get_yticklabels()]
+    assert weights[0] == weights[3] == "bold" and weights[1] != "bold"
+    assert len(ax.patches) == 4 * 5  # headings have no bars
+    bar_y = sorted({round(p.get_y() + p.get_height() / 2, 6) for p in ax.patches})
+    np.testing.assert_allclose(bar_y, [ax.get_yticks()[i] for i in (1, 2, 4, 5)])
 
 
 def test_plot_likert_even_scale_and_shares():
@@ -148,6 +181,14 @@ def test_plot_likert_errors(likert):
         plot_likert(likert.assign(n=-likert["n"]))
     with pytest.raises(ValueError, match=r"no answers for items \['coh2'\]"):
         plot_likert(likert.assign(n=np.where(likert["item"] == "coh2", 0, likert["n"])))
+    with pytest.raises(ValueError, match=r"more than one 'text' for item='coh1'"):
+        plot_likert(likert.assign(text=[f"s{i}" for i in range(len(likert))]), label_col="text")
+    with pytest.raises(ValueError, match=r"column 'text' is empty for items \['coh2'\]"):
+        plot_likert(likert.assign(text=np.where(likert["item"] == "coh1", "x", None)), label_col="text")
+    with pytest.raises(ValueError, match=r"no column\(s\) \['text'\]"):
+        plot_likert(likert, label_col="text")
+    with pytest.raises(ValueError, match="`n_position` is 'left'"):
+        plot_likert(likert, n_position="left")
 
 
 def test_plot_heatmap_marks_suppressed_cells():
@@ -166,7 +207,9 @@ def test_plot_heatmap_marks_suppressed_cells():
     mesh = ax.collections[0]
     assert int(np.ma.count_masked(mesh.get_array())) == 2
     assert [t.get_text() for t in ax.get_yticklabels()] == ["vertrouwen", "cohesie", "energie"]
-    assert ax.figure.axes[-1].get_ylabel() == "interviews"  # colour bar label
+    assert ax.figure.axes[-1].get_xlabel() == "interviews"  # horizontal colour bar below, labelled
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["bewoner", "partner", "gemeente"]
+    assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())  # horizontal column labels
 
 
 def test_plot_heatmap_formats_proportions_with_decimal_comma():
@@ -184,6 +227,65 @@ def test_plot_heatmap_errors():
         plot_heatmap(pd.DataFrame({"a": [np.nan]}))
     with pytest.raises(TypeError, match=r"columns \['g'\] are not numeric"):
         plot_heatmap(pd.DataFrame({"g": ["x"]}))
+
+
+@pytest.fixture
+def frequencies():
+    """Tidy code x group prevalence as from code_frequencies(by="group"); NaN = suppressed."""
+    return pd.DataFrame(
+        {
+            "code": ["vertrouwen"] * 3 + ["cohesie"] * 3,
+            "group": ["bewoners", "partners", "gemeente"] * 2,
+            "n_cases": [6, 3, np.nan, 12, 0, 4],
+            "n_cases_total": [12, 3, 4] * 2,
+        }
+    )
+
+
+def test_plot_share_heatmap_colours_shares_within_groups(frequencies):
+    ax = plot_share_heatmap(frequencies, suppressed_label="<3", cbar_label="% van de groep")
+    mesh = ax.collections[0]
+    np.testing.assert_allclose(mesh.get_array().filled(np.nan).reshape(2, 3), [[50, 100, np.nan], [100, 0, 100]])
+    assert mesh.get_clim() == (0, 100)  # fixed 0-100 %, comparable across figures
+    texts = {(t.get_position()[0], t.get_position()[1]): t.get_text() for t in ax.texts}
+    assert texts == {(0.5, 0.5): "50%", (1.5, 0.5): "100%", (2.5, 0.5): "<3",
+                     (0.5, 1.5): "100%", (1.5, 1.5): "0%", (2.5, 1.5): "100%"}
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(2, 0)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "bewoners\n(n = 12)", "partners\n(n = 3)", "gemeente\n(n = 4)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["vertrouwen", "cohesie"]
+    assert ax.figure.axes[-1].get_xlabel() == "% van de groep"
+
+
+def test_plot_share_heatmap_annotations_and_order(frequencies):
+    ax = plot_share_heatmap(frequencies, annot="count", group_order=["gemeente", "bewoners", "partners"],
+                            row_order=["cohesie", "vertrouwen"])
+    assert [t.get_text() for t in ax.texts[:3]] == ["4/4", "12/12", "0/3"]
+    ax = plot_share_heatmap(frequencies, annot="both")
+    assert ax.texts[0].get_text() == "50%\n6/12"
+    ax = plot_share_heatmap(frequencies, annot="none")
+    assert [t.get_text() for t in ax.texts] == ["–"]  # only the suppressed mark
+    # a code absent for a group (no row) counts as 0 mentions, not as suppressed
+    ax = plot_share_heatmap(frequencies.drop(index=4))
+    assert {t.get_position(): t.get_text() for t in ax.texts}[(1.5, 1.5)] == "0%"
+
+
+@pytest.mark.parametrize(
+    ("edit", "error", "match"),
+    [
+        (lambda d: d.assign(n_cases_total=[12, 3, 4, 12, 3, 5]), ValueError, r"different 'n_cases_total' within group"),
+        (lambda d: d.assign(n_cases_total=[12, 3, np.nan] * 2), ValueError, "positive number of interviewees"),
+        (lambda d: d.assign(n_cases=[13, 3, np.nan, 12, 0, 4]), ValueError, r"n_cases=13\.0 above n_cases_total=12"),
+        (lambda d: pd.concat([d, d.head(1)]), ValueError, "more than one row"),
+        (lambda d: d.drop(columns="n_cases_total"), ValueError, r"no column\(s\) \['n_cases_total'\]"),
+    ],
+)
+def test_plot_share_heatmap_errors(frequencies, edit, error, match):
+    with pytest.raises(error, match=match):
+        plot_share_heatmap(edit(frequencies))
+    with pytest.raises(ValueError, match="`annot` is 'pct'"):
+        plot_share_heatmap(frequencies, annot="pct")
 
 
 @pytest.fixture
