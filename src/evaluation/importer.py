@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Study, load_study
-from .validate import PROBLEM_COLUMNS, ImportValidationError, validate_wave
+from .validate import PROBLEM_COLUMNS, ImportValidationError, validate_wave, write_problems
 
 __all__ = ["import_study", "file_sha256", "load_processed", "PROCESSED_TABLES"]
 
@@ -120,7 +120,7 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         problems.append(result.problems)
     problem_table = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     validation_path = out / "validation.csv"
-    problem_table.to_csv(validation_path, index=False)
+    write_problems(problem_table, validation_path)  # formula-safe: values come from the raw files
     if (problem_table["severity"] == "error").any():
         raise ImportValidationError(problem_table, report_path=validation_path)
     n_warn = int((problem_table["severity"] == "warning").sum())

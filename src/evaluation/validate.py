@@ -14,7 +14,7 @@ import pandas as pd
 
 from .config import Instrument
 
-__all__ = ["ValidationResult", "ImportValidationError", "validate_wave", "PROBLEM_COLUMNS"]
+__all__ = ["ValidationResult", "ImportValidationError", "validate_wave", "write_problems", "PROBLEM_COLUMNS"]
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "severity"]
 
@@ -46,6 +46,29 @@ class ImportValidationError(ValueError):
         if report_path:
             lines.append(f"The full list is in {report_path}")
         super().__init__("\n".join(lines))
+
+
+def write_problems(problems: pd.DataFrame, path):
+    """Write the problem table as CSV (``validation.csv``) that is safe to open in a spreadsheet.
+
+    Values and column names come from the raw files; text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that it is not run
+    as a formula (:func:`evaluation.report.escape.formula_safe`). Row numbers stay numbers.
+
+    Parameters
+    ----------
+    problems : DataFrame
+        Columns :data:`PROBLEM_COLUMNS`.
+    path : path-like
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from .report.escape import write_csv
+
+    return write_csv(problems, path)
 
 
 def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -13,12 +13,26 @@ What goes into the HTML (per notebook, in the order given):
   text belongs in markdown cells or ``display(Markdown(...))``;
 * never code, raw cells, or cells tagged ``remove`` / ``remove-cell``.
 
+Escaping by construction. Markdown *outputs* are generated text with labels, quotes and
+file names from the study's data and configuration in them, so they are rendered as
+text only: raw HTML is shown as text (``html=False``) and links, images, autolinks and
+link reference definitions are not recognised, so ``[x](...)`` and ``<http://...>``
+stay literal. (Narrative code escapes data with :func:`.escape.md_literal` on top of
+that, so data cannot add emphasis or headings either.) HTML outputs come from
+:class:`evaluation.report.nb.ReportContext`, which escapes every value. As a last line
+of defence every fragment loses ``<script>``, ``<iframe>``, ``<object>``, ``<embed>``,
+``<base>`` and ``<meta>`` elements, ``on*`` event-handler attributes, and any attribute
+holding a ``javascript:`` or ``vbscript:`` URL (or a ``data:`` URL in a link); Word
+export keeps only ``http(s)``, ``mailto`` and in-document links.
+
 An ``error`` output anywhere means a notebook failed: :class:`ReportAssemblyError`
 is raised naming the notebook and cell instead of publishing a broken report.
 """
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import mimetypes
 import re
 import unicodedata
@@ -35,7 +49,8 @@ from lxml import etree
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-__all__ = ["ReportAssemblyError", "assemble_html", "export_docx", "export_pdf"]
+__all__ = ["ReportAssemblyError", "PdfSupportError", "assemble_html", "export_docx", "export_pdf",
+           "pdf_support_problem"]
 
 #: Rich output types used, best first. ``text/plain`` is deliberately absent.
 MIME_PREFERENCE = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown")
@@ -48,6 +63,14 @@ LABELS = {
 }
 
 _IMAGE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
+#: Elements dropped from every fragment (with their content).
+_UNSAFE_ELEMENTS = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta")
+#: Attributes that navigate somewhere: a ``data:`` URL is not allowed in them either.
+_LINK_ATTRIBUTES = frozenset({"href", "xlink:href", "action", "formaction"})
+_SCRIPT_URL = re.compile(r"^(?:javascript|vbscript):")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+#: Links Word and PDF editions may keep (authored links in markdown cells, the table of contents).
+_SAFE_LINK = re.compile(r"^(?:https?:|mailto:|#)", re.IGNORECASE)
 _RESOURCE_ATTRIBUTES = ("src", "data", "poster", "srcset")
 _EXTERNAL_CSS = re.compile(r"""url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:)?//|@import""", re.IGNORECASE)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -55,6 +78,57 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 class ReportAssemblyError(ValueError):
     """A notebook cannot be published as it is (failed cell, external resource, missing image)."""
+
+
+class PdfSupportError(RuntimeError):
+    """PDF output is impossible on this machine: WeasyPrint or a system library it loads is missing."""
+
+
+#: Part of the name of a shared library WeasyPrint loads -> the Debian/Ubuntu package with it.
+PDF_SYSTEM_PACKAGES = {
+    "gobject": "libglib2.0-0",
+    "pangoft2": "libpangoft2-1.0-0",
+    "pango": "libpango-1.0-0",
+    "harfbuzz": "libharfbuzz0b",
+    "fontconfig": "libfontconfig1",
+}
+
+
+def pdf_support_problem() -> str | None:
+    """Why PDF output cannot be made here, or None when it can.
+
+    Returns
+    -------
+    str or None
+        A message naming the missing library and the Debian/Ubuntu package to install
+        (``make setup-system`` installs them all), or None.
+
+    Notes
+    -----
+    WeasyPrint loads Pango, HarfBuzz, Fontconfig and GObject from the system when it is
+    imported. Call this before a long build that should end in a PDF, so that a missing
+    library stops the build at once with a clear message instead of an ``OSError``
+    after every notebook ran.
+
+    Examples
+    --------
+    >>> pdf_support_problem() is None  # doctest: +SKIP
+    True
+    """
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a banner before it raises
+            import weasyprint  # noqa: F401
+    except ImportError as exc:
+        return (f"PDF output needs the Python package weasyprint, which is not importable ({exc}). "
+                "Run `make setup` to install the pinned packages, or build without PDF (--formats html,docx).")
+    except OSError as exc:
+        text = str(exc)
+        package = next((deb for part, deb in PDF_SYSTEM_PACKAGES.items() if part in text.lower()), "libpango-1.0-0")
+        return (f"PDF output needs system libraries that WeasyPrint could not load: {text.splitlines()[0]}. "
+                f"On Debian/Ubuntu install the package {package} (and the other PDF libraries) with "
+                f"`make setup-system` as root, or `apt-get install {' '.join(sorted(set(PDF_SYSTEM_PACKAGES.values())))}`; "
+                "on macOS `brew install pango`. Or build without PDF (--formats html,docx).")
+    return None
 
 
 def assemble_html(
@@ -101,7 +175,10 @@ def assemble_html(
     Self-contained means the file needs nothing else to display: images are embedded as
     ``data:`` URIs (local and ``attachment:`` images in markdown cells too), the
     stylesheet is inline and uses system fonts, and ``<script>`` elements are removed so
-    that the report needs no JavaScript. Links (``<a href>``) may point anywhere.
+    that the report needs no JavaScript. Links (``<a href>``) written in markdown cells
+    are kept; markdown outputs (generated text) cannot make links or raw HTML, and
+    event-handler attributes and ``javascript:`` URLs are removed everywhere (see the
+    module docstring).
 
     Every ``h1``-``h6`` gets a stable ``id`` (a slug of its text, numbered when repeated);
     the table of contents lists ``h1`` and ``h2`` headings. Tables get ``scope`` on their
@@ -146,6 +223,7 @@ def assemble_html(
                 figures += figure
                 block = lxml.html.fragment_fromstring(html, create_parent="div")
                 _make_self_contained(block, cell=cell, notebook_dir=path.parent, where=where)
+                _defuse(block)
                 block.set("class", "cell")
                 section.append(block)
     _tidy_tables(main)
@@ -208,6 +286,8 @@ def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
         element.drop_tree()
     for landmark in tree.iter("header", "main", "footer"):
         landmark.tag = "div"  # pandoc keeps only <main> when there is one, and drops <header>
+    _defuse(tree.body)
+    _unlink_unsafe(tree.body)  # Word gets hyperlinks only to http(s), mailto and its own headings
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     pypandoc.convert_text(
@@ -251,10 +331,13 @@ def export_pdf(html_path: str | Path, out_path: str | Path) -> Path:
     >>> export_pdf(tmp / "r.html", tmp / "r.pdf").read_bytes()[:5]
     b'%PDF-'
     """
+    source = _read_report(html_path, "html_path")
+    problem = pdf_support_problem()
+    if problem:
+        raise PdfSupportError(problem)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    source = _read_report(html_path, "html_path")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fetcher = URLFetcher(allowed_protocols={"data", "file"})
@@ -294,7 +377,7 @@ def _cell_html(cell, labels: Mapping[str, str], figures: int):
         if mime == "text/html":
             yield _as_text(data[mime]), 0
         elif mime == "text/markdown":
-            yield _markdown().render(_as_text(data[mime])), 0
+            yield _generated_markdown().render(_as_text(data[mime])), 0
         else:
             figures += 1
             yield _figure_html(output, cell, mime, labels, figures), 1
@@ -326,7 +409,19 @@ def _as_text(value) -> str:
 
 @cache
 def _markdown() -> MarkdownIt:
+    """Markdown cells: written by the notebook's author, so HTML and links are allowed."""
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@cache
+def _generated_markdown() -> MarkdownIt:
+    """Markdown outputs (generated text with data in it): structure and emphasis only.
+
+    No raw HTML (shown as text), no links, images, autolinks or link reference
+    definitions (shown as text), so nothing in the text can become an element or a URL.
+    """
+    return (MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+            .disable(["link", "image", "autolink", "reference", "html_inline", "html_block"]))
 
 
 # --- making fragments self-contained ----------------------------------------------------------
@@ -359,6 +454,28 @@ def _make_self_contained(block, *, cell, notebook_dir: Path, where: str) -> None
         img.set("src", _embedded_src(img.get("src", ""), cell=cell, notebook_dir=notebook_dir, where=where))
         if img.get("alt") is None:
             img.set("alt", "")
+
+
+def _defuse(root) -> None:
+    """Remove what could run code: unsafe elements, ``on*`` attributes, script (and data:) URLs."""
+    for element in list(root.iter(*_UNSAFE_ELEMENTS)):
+        if element is not root:
+            element.drop_tree()
+    for element in root.iter(etree.Element):
+        for name, value in list(element.attrib.items()):
+            lowered = name.lower()
+            url = _URL_NOISE.sub("", value).lower()
+            if (lowered.startswith("on") or _SCRIPT_URL.match(url)
+                    or (lowered in _LINK_ATTRIBUTES and url.startswith("data:"))):
+                del element.attrib[name]
+
+
+def _unlink_unsafe(root) -> None:
+    """Turn links other than http(s), mailto and in-document ones into plain text."""
+    for link in list(root.iter("a")):
+        href = _URL_NOISE.sub("", link.get("href", ""))
+        if "href" in link.attrib and not _SAFE_LINK.match(href):
+            link.drop_tag()
 
 
 def _is_external(url: str) -> bool:

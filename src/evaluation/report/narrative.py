@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .escape import md_literal as _md  # data and configuration text stays literal in generated Markdown
 from .i18n import check_lang, fmt_ci, fmt_int, fmt_num, fmt_pct, t
 
-__all__ = ["timeline_table", "method_design", "response"]
+__all__ = ["timeline_table", "method_design", "method_analysis", "response"]
 
 
 def timeline_table(study, *, lang: str) -> pd.DataFrame:
@@ -37,9 +38,19 @@ def method_design(ctx) -> str:
     return text(
         "method_design", ctx.lang,
         population=fmt_int(study.population_size, ctx.lang) if study.population_size else "–",
-        before=study.waves[0].date or ctx.label(study.waves[0].label),
-        after=study.waves[-1].date or ctx.label(study.waves[-1].label),
+        before=_md(study.waves[0].date or ctx.label(study.waves[0].label)),
+        after=_md(study.waves[-1].date or ctx.label(study.waves[-1].label)),
         n_interviews=fmt_int(n_interviews, ctx.lang),
+    )
+
+
+def method_analysis(ctx, model: pd.DataFrame) -> str:
+    """The analysis paragraph: primary family (one model change per scale), adjustment method, confidence."""
+    from .texts import text
+
+    return text(
+        "method_analysis", ctx.lang, n_primary=fmt_int(len(model), ctx.lang),
+        adjust=text(f"adjust_{ctx.study.adjust}", ctx.lang), confidence=ctx.pct(ctx.study.confidence),
     )
 
 
@@ -137,10 +148,10 @@ def summary_findings(results: dict, ctx) -> pd.DataFrame:
     for outcome, row in model.iterrows():
         record = {**row.to_dict(), "scale_min": change.loc[outcome, "scale_min"], "scale_max": change.loc[outcome, "scale_max"]}
         rows.append({"finding": f"model:{outcome}",
-                     "text": change_sentence(record, label=ctx.scale_label(outcome), unit=scale_unit(record, lang), lang=lang)})
+                     "text": change_sentence(record, label=_md(ctx.scale_label(outcome)), unit=scale_unit(record, lang), lang=lang)})
     binary = results["binary"]
     for _, row in binary[binary["level"] == "binary"].iterrows():
-        item = ctx.study.instrument.item(row["outcome"])["text"][lang]
+        item = _md(ctx.study.instrument.item(row["outcome"])["text"][lang])
         if lang == "nl":
             text = (f"‘{item}’ Ja: {fmt_pct(row['share_before'], 0, lang)} bij de {t('before', lang).lower()}, "
                     f"{fmt_pct(row['share_after'], 0, lang)} bij de {t('after', lang).lower()}.")
@@ -185,7 +196,7 @@ def interviews_summary(results: dict, ctx) -> str:
         if part.empty:
             continue
         top = part.iloc[0]
-        label = _code_label(top["code"], ctx)
+        label = _md(_code_label(top["code"], ctx))
         n, total = fmt_int(top["n_cases"], lang), fmt_int(top["n_cases_total"], lang)
         if lang == "nl":
             parts.append(f"{t(aspect, lang).lower()}: ‘{label}’ ({n} van {total} interviews)")
@@ -213,7 +224,7 @@ def attrition(table: pd.DataFrame, ctx) -> str:
                 "(alle gestandaardiseerde verschillen ≤ 0,2)." if lang == "nl" else
                 "People who answered only the baseline differed little at baseline from those who also answered the "
                 "follow-up (all standardised differences ≤ 0.2).")
-    names = "; ".join(f"{_variable_label(r, ctx)} ({fmt_num(r['smd'], 2, lang, sign=True)})" for _, r in flagged.head(4).iterrows())
+    names = "; ".join(f"{_md(_variable_label(r, ctx))} ({fmt_num(r['smd'], 2, lang, sign=True)})" for _, r in flagged.head(4).iterrows())
     if lang == "nl":
         return ("Wie afhaakte na de nulmeting verschilde op enkele punten van wie bleef (gestandaardiseerd verschil "
                 f"blijvers − afhakers, groter dan 0,2): {names}. Verandering in het panel geldt dus vooral voor de blijvers.")
@@ -241,7 +252,7 @@ def weighting(table: pd.DataFrame, ctx) -> str:
     if table.empty:
         return ""
     lang = ctx.lang
-    parts = [f"{ctx.wave_label(r['wave'])}: {fmt_int(r['n'], lang)} → {fmt_num(r['effective_n'], 0, lang)}" for _, r in table.iterrows()]
+    parts = [f"{_md(ctx.wave_label(r['wave']))}: {fmt_int(r['n'], lang)} → {fmt_num(r['effective_n'], 0, lang)}" for _, r in table.iterrows()]
     if lang == "nl":
         return ("Weging naar woonvorm (raking) zou de effectieve steekproefomvang verkleinen tot: " + "; ".join(parts) +
                 ". Omdat de verschillen tussen woonvormen klein zijn, tonen we ongewogen resultaten en per woonvorm.")
@@ -255,7 +266,7 @@ def weighting(table: pd.DataFrame, ctx) -> str:
 def reliability(table: pd.DataFrame, ctx) -> str:
     lang = ctx.lang
     low = table[table["alpha"] < 0.7]
-    names = ", ".join(ctx.scale_label(s) for s in low["scale"])
+    names = ", ".join(_md(ctx.scale_label(s)) for s in low["scale"])
     if lang == "nl":
         text = ("De betrouwbaarheid van de schalen is gemeten bij de nulmeting met Cronbachs alfa (met 95%-BI volgens Feldt) "
                 "en McDonalds omega. Een waarde van 0,7 of hoger geldt als voldoende.")
@@ -306,7 +317,8 @@ def change_plot_data(change: pd.DataFrame, ctx) -> pd.DataFrame:
 
 
 def change_table(results: dict, ctx) -> pd.DataFrame:
-    """Per scale: n, means per wave, model change with CI, paired change with CI and d_z, adjusted p."""
+    """Per scale: n, means per wave; the primary model change with CI, in baseline SDs and with its adjusted p;
+    the exploratory panel change with CI and d_z."""
     lang = ctx.lang
     change = results["change"].set_index("outcome")
     model = results["model"].set_index("outcome")
@@ -317,8 +329,9 @@ def change_table(results: dict, ctx) -> pd.DataFrame:
             "scale": ctx.scale_label(outcome), "n_before": c["n_before"], "n_after": c["n_after"], "n_pairs": c["n_pairs"],
             "mean_before": c["mean_before"], "mean_after": c["mean_after"],
             "model": m["estimate"], "model_ci": fmt_ci(m["ci_low"], m["ci_high"], 2, lang),
+            "model_es": m["effect_size"], "p_adjusted": m["p_adjusted"],
             "paired": c["estimate"], "paired_ci": fmt_ci(c["ci_low"], c["ci_high"], 2, lang),
-            "d_z": c["effect_size"], "p_adjusted": m["p_adjusted"],
+            "d_z": c["effect_size"],
         })
     return pd.DataFrame(rows)
 
@@ -431,7 +444,7 @@ def interviews_intro(ctx) -> str:
     lang = ctx.lang
     n = int(ctx.interviewees["case"].nunique())
     groups = ctx.interviewees["group"].value_counts()
-    listing = ", ".join(f"{ctx.t(g).lower()} {fmt_int(k, lang)}" for g, k in groups.items())
+    listing = ", ".join(f"{_md(ctx.t(g).lower())} {fmt_int(k, lang)}" for g, k in groups.items())
     if lang == "nl":
         return (f"Er zijn {fmt_int(n, lang)} mensen geïnterviewd ({listing}). De tabel toont per code hoeveel "
                 "geïnterviewden per groep het onderwerp noemden (prevalentie, ‘n van N’). Aantallen van 1 of 2 tonen we "
@@ -478,7 +491,7 @@ def aspects(results: dict, ctx) -> str:
     lang = ctx.lang
     lines = []
     for aspect in ("opportunity", "strength", "limitation"):
-        items = [f"{_code_label(r['code'], ctx)} ({fmt_int(r['n_cases'], lang)}/{fmt_int(r['n_cases_total'], lang)})"
+        items = [f"{_md(_code_label(r['code'], ctx))} ({fmt_int(r['n_cases'], lang)}/{fmt_int(r['n_cases_total'], lang)})"
                  for _, r in _ranked_codes(results, ctx, aspect).iterrows()]
         if items:
             lines.append(f"- **{t(aspect, lang)}**: " + "; ".join(items))
@@ -526,7 +539,7 @@ def quotes(table: pd.DataFrame, ctx) -> str:
     blocks = []
     for theme, part in table.groupby("theme", sort=True):
         row = part.iloc[0]
-        blocks.append(f"**{ctx.theme_label(theme)}**\n\n> {row['quote']}\n>\n> — {ctx.t(row['group'])} ({row['speaker'].split()[-1]})")
+        blocks.append(f"**{_md(ctx.theme_label(theme))}**\n\n> {_md(row['quote'])}\n>\n> — {_md(ctx.t(row['group']))} ({_md(row['speaker'].split()[-1])})")
     lead = ("Citaten komen alleen uit passages waarvoor de geïnterviewde toestemming gaf, en zijn gecontroleerd op namen, "
             "adressen en herkenbare functies.\n\n" if ctx.lang == "nl" else
             "Quotes come only from passages the interviewee approved, and were screened for names, addresses and "
@@ -571,10 +584,10 @@ def lessons(results: dict, ctx) -> str:
     """Lessons derived from the joint display and the interview aspects."""
     lang = ctx.lang
     joint = results["joint"]
-    confirmed = [ctx.theme_label(x) for x in joint.loc[joint["verdict"] == "confirms", "theme"]]
-    contradicted = [ctx.theme_label(x) for x in joint.loc[joint["verdict"] == "contradicts", "theme"]]
-    strengths = [_code_label(c, ctx) for c in _ranked_codes(results, ctx, "strength")["code"].head(2)]
-    limits = [_code_label(c, ctx) for c in _ranked_codes(results, ctx, "limitation")["code"].head(2)]
+    confirmed = [_md(ctx.theme_label(x)) for x in joint.loc[joint["verdict"] == "confirms", "theme"]]
+    contradicted = [_md(ctx.theme_label(x)) for x in joint.loc[joint["verdict"] == "contradicts", "theme"]]
+    strengths = [_md(_code_label(c, ctx)) for c in _ranked_codes(results, ctx, "strength")["code"].head(2)]
+    limits = [_md(_code_label(c, ctx)) for c in _ranked_codes(results, ctx, "limitation")["code"].head(2)]
     if lang == "nl":
         lines = [
             f"- **Wat werkte:** {', '.join(strengths).lower()} – het meest genoemd als kracht." if strengths else "",
@@ -719,7 +732,7 @@ def model_notes(results: dict, ctx) -> str:
     flagged = model[model["boundary"].astype(bool)] if "boundary" in model else model.iloc[0:0]
     if flagged.empty:
         return ""
-    names = ", ".join(ctx.scale_label(s) for s in flagged["outcome"])
+    names = ", ".join(_md(ctx.scale_label(s)) for s in flagged["outcome"])
     if ctx.lang == "nl":
         return (f"Bij {names} schatte het model een variantie (tussen personen of huishoudens) op nul: er is dan weinig "
                 "samenhang binnen personen of huishoudens. Het model is dan gelijk aan een eenvoudiger model zonder die "

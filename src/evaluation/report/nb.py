@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..config import Study, load_study
 from ..importer import load_processed
+from .escape import write_csv, write_xlsx
 from .i18n import check_lang, fmt_num, fmt_pct, t
 
 __all__ = ["setup", "ReportContext"]
@@ -126,7 +127,12 @@ class ReportContext:
 
     # ------------------------------------------------------------------ output
     def md(self, text: str) -> None:
-        """Show Markdown (narrative) in the report."""
+        """Show Markdown (narrative) in the report.
+
+        The report renders this as generated text: raw HTML shows as text and links,
+        images and autolinks are not made. Put data (labels, quotes, names) in it
+        through :func:`evaluation.report.escape.md_literal`, so it stays literal text.
+        """
         from IPython.display import Markdown, display
 
         display(Markdown(text))
@@ -184,15 +190,16 @@ class ReportContext:
             published = pd.concat([inner, outer]).sort_index()
             published.attrs = {}
         stem = f"{name}.{self.lang}"
-        published.to_csv(self.tables_dir / f"{stem}.csv", index=False)
-        published.to_excel(self.tables_dir / f"{stem}.xlsx", index=False, sheet_name=name[:31])
+        write_csv(published, self.tables_dir / f"{stem}.csv")  # text cells formula-safe (escape.formula_safe)
+        write_xlsx(published, self.tables_dir / f"{stem}.xlsx", sheet_name=name)
         self._log_suppression(name, caption, published, log, min_count if count_cols else None)
 
         shown = published.drop(columns=["suppressed"], errors="ignore")
         formats = formats or {}
         marker = self.t("suppressed", n=min_count)
 
-        def render(value, column):
+        def render(value, column) -> str:
+            """The cell's text (escaped for HTML where it is used)."""
             kind = formats.get(column)
             if pd.isna(value) if not isinstance(value, (list, tuple)) else False:
                 return marker if column in self._suppressed_columns(log) else "–"
@@ -206,20 +213,24 @@ class ReportContext:
                 return fmt_p(value, self.lang)
             if isinstance(value, float):
                 return fmt_num(value, 2, self.lang)
-            return html.escape(self.t(str(value)))
+            return self.t(str(value))
 
-        header = "".join(f'<th scope="col">{html.escape((labels or {}).get(c, self.t(c)))}</th>' for c in shown.columns)
+        def cell(j, column, value) -> str:
+            text = html.escape(str(render(value, column)))
+            if j == 0:
+                return f'<th scope="row">{text}</th>'
+            if column in formats or isinstance(value, (int, float)):
+                return f'<td class="num">{text}</td>'
+            return f"<td>{text}</td>"
+
+        header = "".join(f'<th scope="col">{html.escape(str((labels or {}).get(c, self.t(str(c)))))}</th>'
+                         for c in shown.columns)
         body = "".join(
-            "<tr>" + "".join(
-                (f'<th scope="row">{render(v, c)}</th>' if j == 0 else
-                 f'<td class="num">{render(v, c)}</td>' if c in formats or isinstance(v, (int, float)) else
-                 f"<td>{render(v, c)}</td>")
-                for j, (c, v) in enumerate(row.items())
-            ) + "</tr>"
+            "<tr>" + "".join(cell(j, c, v) for j, (c, v) in enumerate(row.items())) + "</tr>"
             for _, row in shown.iterrows()
         )
         display(HTML(
-            f'<table class="report-table"><caption>{html.escape(caption)}</caption>'
+            f'<table class="report-table"><caption>{html.escape(str(caption))}</caption>'
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
         ))
         self.published[name] = published
@@ -253,5 +264,5 @@ class ReportContext:
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         plt.close(fig)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        display(HTML(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"/>{cap}</figure>'))
+        cap = f"<figcaption>{html.escape(str(caption))}</figcaption>" if caption else ""
+        display(HTML(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(str(alt))}"/>{cap}</figure>'))
