@@ -217,8 +217,9 @@ def test_position_unit_detected(tmp_path, unit, with_names):
 
 def test_position_unit_forced(tmp_path):
     selections = "".join(selection(TEXT, w, C_TRUST, unit="utf16", guid=f"S{i}") for i, w in enumerate(WORDS))
-    with pytest.warns(UserWarning, match="fall inside a character, beyond the text"):
+    with pytest.warns(UserWarning, match="beyond the end of the text.*dropped, not kept as empty segments"):
         forced = one_document(tmp_path, TEXT, selections, position_unit="code_points")
+    assert len(forced.segments) == len(WORDS) - 1  # the last span lies beyond the text: dropped
     assert forced.info["position_unit"] == "code_points"
     assert forced.info["position_unit_decided"] == "forced"
     # read as code points, UTF-16 offsets after one emoji are one character too far

@@ -133,3 +133,28 @@ def test_demo_population_matches_generated_street(demo_project):
     assert study.population_residents == truth["population"]["residents"]["overall"]
     assert study.population_size == truth["population"]["homes"]["overall"]
     assert study.population_margins["tenure"] == {k: v for k, v in truth["population"]["homes"].items() if k != "overall"}
+
+
+def test_limits_strict_and_screening_settings(config_copy):
+    import yaml
+
+    from evaluation.config import load_study
+    from evaluation.readers.limits import InputLimits
+
+    path = config_copy / "studies" / "noorderbeekdwarsstraat-demo.yml"
+    study = load_study(path)
+    assert study.limits == InputLimits() and study.strict is False and study.allow_external_paths is False
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["limits"] = {"max_file_mb": 2.5, "max_rows": 1000}
+    data["strict"] = True
+    data["privacy"]["screen_names"] = ["Jansen"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    study = load_study(path)
+    assert study.limits.max_file_mb == 2.5 and study.limits.max_rows == 1000 and study.strict is True
+    assert study.screen_names == ["Jansen"]
+    data["limits"] = {"max_rows": 0, "max_xml_mb": "64"}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_study(path)
+    text = str(info.value)
+    assert "limits.max_rows: out of range" in text and "limits.max_xml_mb: wrong type" in text

@@ -329,3 +329,20 @@ def test_screen_quote_names_streets_roles_and_redaction():
 def test_screen_quote_rejects_non_text():
     with pytest.raises(TypeError, match="`text` must be a str"):
         screen_quote(None)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Meneer Jansen kwam langs.", "Jansen"),
+    ("Toen belde mevrouw De Vries aan.", "De Vries"),
+    ("Mr Smith fixed the lights.", "Smith"),
+    ("Ik sprak mevr. van der Berg op straat.", "van der Berg"),
+    ("De heer Van Dijk was er ook.", "Van Dijk"),
+])
+def test_screen_quote_titled_names_redacted_whole(text, name):
+    result = screen_quote(text)
+    assert not result["ok"] and "title + name" in result["reasons"]
+    assert name not in result["redacted"] and name.split()[-1] not in result["redacted"]
+
+
+def test_screen_quote_title_without_name_passes():
+    assert bool(screen_quote("Meneer is altijd vriendelijk.")["ok"])

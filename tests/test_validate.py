@@ -58,8 +58,10 @@ def test_every_problem_is_reported():
     assert (3, "coh2", "6", "value outside the answer codes") in got  # header is line 1, so index 1 is line 3
     assert (4, "coh3", "veel", "not a number") in got
     assert (5, "woonvorm", "7", "not a valid code") in got
-    assert (2, "respondent_id", "R0", "respondent id occurs more than once in this wave") in got
-    assert (5, "respondent_id", "R0", "respondent id occurs more than once in this wave") in got
+    duplicate = "respondent id occurs more than once in this wave (the same id as on row 2; the id itself is not shown here)"
+    assert (2, "respondent_id", None, duplicate) in {(r, c, None if pd.isna(v) else v, t) for r, c, v, t in got}
+    assert (5, "respondent_id", None, duplicate) in {(r, c, None if pd.isna(v) else v, t) for r, c, v, t in got}
+    assert "R0" not in p.to_csv()  # raw respondent ids never reach validation.csv
     assert (4, "energierekening", "5000", "value outside the answer codes") in got
     assert any(r.column == "dig2" and r.problem == "item column missing" for r in errors.itertuples())
     assert (p[p.column == "extra"].severity == "warning").all()

@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .readers.limits import LIMIT_KEYS, InputLimits
+
 __all__ = [
     "ConfigError",
     "Problem",
@@ -629,6 +631,11 @@ class Study:
     groups: list[str]
     languages: list[str]
     timeline: list[dict]
+    strict: bool = False
+    limits: InputLimits = field(default_factory=InputLimits)
+    screen_names: list[str] = field(default_factory=list)
+    screen_streets: list[str] = field(default_factory=list)
+    allow_external_paths: bool = False
 
     @property
     def wave_ids(self) -> list[str]:
@@ -695,9 +702,10 @@ class Study:
         )
 
 
-_STUDY_KEYS = {"study", "population", "instrument", "waves", "interviews", "privacy", "analysis", "report"}
+_STUDY_KEYS = {"study", "population", "instrument", "waves", "interviews", "privacy", "analysis", "report",
+               "strict", "limits"}
 _STUDY_META_KEYS = {"id", "title", "municipality", "area", "synthetic", "raw_dir", "processed_dir", "reports_dir",
-                    "external_raw_dir"}
+                    "external_raw_dir", "allow_external_paths"}
 
 
 def load_study(path: str | os.PathLike) -> Study:
@@ -748,6 +756,8 @@ def load_study(path: str | os.PathLike) -> Study:
     area = c.get(meta, "area", "study", str, required=False, default="")
     synthetic = c.get(meta, "synthetic", "study", bool, required=False, default=False)
     external_raw = c.get(meta, "external_raw_dir", "study", bool, required=False, default=False)
+    external = c.get(meta, "allow_external_paths", "study", bool, required=False, default=False)
+    external_raw = external_raw or external
     root = _project_root(path)
     raw_dir = resolve(c.get(meta, "raw_dir", "study", str, required=False)) or root / "data" / "raw" / str(study_id)
     processed_dir = resolve(c.get(meta, "processed_dir", "study", str, required=False)) or root / "data" / "processed" / str(study_id)
@@ -756,8 +766,9 @@ def load_study(path: str | os.PathLike) -> Study:
         c.add("study.raw_dir", f"outside the project folder {root}; keep raw data in data/raw/<study>, or - for a "
               "secured share that must stay outside - set study.external_raw_dir: true", found=str(raw_dir))
     for key, folder in (("processed_dir", processed_dir), ("reports_dir", reports_dir)):
-        if not _inside(folder, root):
-            c.add(f"study.{key}", f"outside the project folder {root}; outputs are written inside the project",
+        if not external and not _inside(folder, root):
+            c.add(f"study.{key}", f"outside the project folder {root}; outputs are written inside the project "
+                  "(set study.allow_external_paths: true only if this folder is meant to be elsewhere)",
                   found=str(folder))
         elif _inside(folder, raw_dir) or _inside(raw_dir, folder) or _inside(folder, root / "data" / "raw"):
             c.add(f"study.{key}", "overlaps the raw-data folder; nothing may be written into data/raw",
@@ -770,14 +781,15 @@ def load_study(path: str | os.PathLike) -> Study:
             return None
         full = f"{prefix}.{key}"
         target = (raw_dir / name).resolve()
-        if not name.strip() or not _inside(target, raw_dir) or target == raw_dir:
-            c.add(full, f"must name a file inside the raw-data folder {raw_dir}", found=name,
+        if not name.strip() or not (_inside(target, raw_dir) or external) or target == raw_dir:
+            c.add(full, f"must name a file inside the raw-data folder {raw_dir} (a file elsewhere only with "
+                  "study.allow_external_paths: true)", found=name,
                   allowed="a file name such as survey.csv (no absolute path, no '..')")
             return None
         if target.is_dir():
             c.add(full, f"{target} is a folder; name the exported file itself", found=name)
             return None
-        return raw_dir / name
+        return target if external else raw_dir / name
 
     population = c.get(data, "population", "", dict, required=False, default={}) or {}
     c.unknown_keys(population, {"unit", "size", "residents", "margins"}, "population")
@@ -853,7 +865,15 @@ def load_study(path: str | os.PathLike) -> Study:
         approved_code = c.get(interviews, "approved_code", "interviews", str, required=False)
 
     privacy = c.get(data, "privacy", "", dict, required=False, default={}) or {}
-    c.unknown_keys(privacy, {"min_cell", "min_cell_interviews", "round_to", "pseudonym_key_env", "demo_key"}, "privacy")
+    c.unknown_keys(privacy, {"min_cell", "min_cell_interviews", "round_to", "pseudonym_key_env", "demo_key",
+                             "screen_names", "screen_streets"}, "privacy")
+    screen = {}
+    for key in ("screen_names", "screen_streets"):
+        screen[key] = c.get(privacy, key, "privacy", list, required=False, default=[]) or []
+        for value in screen[key]:
+            if not isinstance(value, str) or not value.strip():
+                c.add(f"privacy.{key}", "each entry must be a name (text)", found=value)
+        screen[key] = [v.strip() for v in screen[key] if isinstance(v, str) and v.strip()]
     low, high = MIN_CELL_RANGE
     min_cell = c.number(privacy, "min_cell", "privacy", whole=True, low=low, high=high, default=10)
     min_cell_interviews = c.number(privacy, "min_cell_interviews", "privacy", whole=True, low=low, high=high, default=3)
@@ -898,6 +918,9 @@ def load_study(path: str | os.PathLike) -> Study:
         for lang in LANGUAGES:
             c.get(event, lang, prefix, str, required=False)
 
+    strict = c.get(data, "strict", "", bool, required=False, default=False)
+    limits = _limits(c, c.get(data, "limits", "", dict, required=False, default={}) or {})
+
     if problems:
         raise ConfigError(problems)
     return Study(
@@ -930,7 +953,25 @@ def load_study(path: str | os.PathLike) -> Study:
         groups=groups,
         languages=languages,
         timeline=list(timeline),
+        strict=bool(strict),
+        limits=limits,
+        screen_names=screen["screen_names"],
+        screen_streets=screen["screen_streets"],
+        allow_external_paths=bool(external),
     )
+
+
+def _limits(c: _Checker, spec: dict) -> InputLimits:
+    """The ``limits:`` section: positive numbers overriding :class:`InputLimits` defaults."""
+    c.unknown_keys(spec, set(LIMIT_KEYS), "limits")
+    values = {}
+    for key in LIMIT_KEYS:
+        whole = key not in ("max_file_mb", "max_unpacked_mb", "max_ratio", "max_xml_mb")
+        low = 1 if key == "max_ratio" else 0
+        value = c.number(spec, key, "limits", whole=whole, low=low, low_open=key != "max_ratio")
+        if value is not None:
+            values[key] = value
+    return InputLimits(**values)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Study, load_study
-from .validate import PROBLEM_COLUMNS, ImportValidationError, validate_wave, write_problems
+from .config import Study, _project_root, load_study
+from .validate import PROBLEM_COLUMNS, ImportValidationError, escalate_warnings, validate_wave, write_problems
 
 __all__ = ["import_study", "file_sha256", "load_processed", "PROCESSED_TABLES"]
 
@@ -42,10 +42,21 @@ def file_sha256(path) -> str:
     return digest.hexdigest()
 
 
+def _relative(path, root: Path) -> str:
+    """`path` relative to the project root (POSIX separators): ``import.json`` holds no machine path."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # an external folder the study allows explicitly: its name only
+        return path.name
+
+
 def _input_hashes(study: Study) -> dict[str, str]:
+    """SHA-256 per raw and configuration file, keyed by its path relative to the project root."""
+    root = _project_root(study.path)
     files = {}
     for path in study.raw_files + study.config_files:
-        files[str(path)] = file_sha256(path) if Path(path).exists() else "missing"
+        files[_relative(path, root)] = file_sha256(path) if Path(path).exists() else "missing"
     return files
 
 
@@ -95,11 +106,16 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         hint = " Run `evaluation demo` first to create the example study's raw files." if study.synthetic else ""
         raise FileNotFoundError("Raw input file(s) not found: " + ", ".join(missing) + "." + hint)
     if marker.exists() and not force:
-        previous = json.loads(marker.read_text(encoding="utf-8"))
-        tables_present = all(Path(p).exists() for p in previous.get("tables", {}).values())
-        if previous.get("inputs") == inputs and previous.get("package_version") == version("evaluation") and tables_present:
-            _say(progress, f"inputs unchanged since {previous['imported_at']}; skipping (use --force to re-import)")
-            return {**previous, "skipped": True}
+        previous = _previous_import(marker)
+        if previous is None:
+            _say(progress, f"{marker.name} is damaged; importing again")
+        elif previous.get("inputs") == inputs and previous.get("package_version") == version("evaluation"):
+            damaged = _damaged_tables(previous, out)
+            if not damaged:
+                _say(progress, f"inputs unchanged since {previous['imported_at']}; skipping (use --force to re-import)")
+                return {**previous, "skipped": True}
+            _say(progress, f"processed table(s) {', '.join(damaged)} missing, changed or damaged since the last "
+                           "import; importing again")
 
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -113,15 +129,18 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         from .readers.surveys import read_survey
 
         _say(progress, f"reading {wave.file.name} ({wave.id})")
-        raw = read_survey(wave.file, sheet=wave.sheet)
+        raw = read_survey(wave.file, sheet=wave.sheet, limits=study.limits)
         result = validate_wave(raw, instrument=study.instrument, wave=wave.id, rename=wave.rename, file=wave.file.name)
         waves.append(result.data)
         missingness.append(result.missingness)
         problems.append(result.problems)
     problem_table = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    if study.strict:
+        problem_table = escalate_warnings(problem_table)
     validation_path = out / "validation.csv"
     write_problems(problem_table, validation_path)  # formula-safe: values come from the raw files
     if (problem_table["severity"] == "error").any():
+        _forget_import(marker)
         raise ImportValidationError(problem_table, report_path=validation_path)
     n_warn = int((problem_table["severity"] == "warning").sum())
     _say(progress, f"survey files valid ({n_warn} warning(s), see {validation_path.name})")
@@ -141,23 +160,36 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
     tables["items"] = study.instrument.items_table()
 
     if study.codings_file is not None:
-        tables.update(_import_codings(study, key=key, progress=progress))
+        coded, notes = _import_codings(study, key=key, progress=progress)
+        tables.update(coded)
+        if len(notes):
+            if study.strict:
+                notes = escalate_warnings(notes)
+            problem_table = pd.concat([problem_table, notes], ignore_index=True)
+            write_problems(problem_table, validation_path)
+            if (notes["severity"] == "error").any():
+                _forget_import(marker)
+                raise ImportValidationError(problem_table, report_path=validation_path)
+            n_warn = int((problem_table["severity"] == "warning").sum())
 
-    paths = {}
+    paths, hashes = {}, {}
     for name, frame in tables.items():
         path = out / f"{name}.parquet"
         frame.to_parquet(path, index=False)
-        paths[name] = str(path)
+        paths[name] = path.name  # relative to processed_dir
+        hashes[name] = file_sha256(path)
     counts = {name: int(len(frame)) for name, frame in tables.items()}
+    root = _project_root(study.path)
     info = {
         "study": study.id,
-        "processed_dir": str(out),
+        "processed_dir": _relative(out, root),
         "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "package_version": version("evaluation"),
         "inputs": inputs,
         "tables": paths,
+        "table_sha256": hashes,
         "counts": counts,
-        "validation": {"report": str(validation_path), "warnings": n_warn},
+        "validation": {"report": validation_path.name, "warnings": n_warn},
         "seconds": round(time.perf_counter() - started, 2),
     }
     if "codings_info" in tables.get("segments", pd.DataFrame()).attrs:
@@ -167,33 +199,159 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
     return {**info, "skipped": False}
 
 
-def _import_codings(study: Study, *, key: bytes, progress: bool) -> dict[str, pd.DataFrame]:
-    from .privacy import pseudonymise
+def _previous_import(marker: Path) -> dict | None:
+    """The last import's record, or None when ``import.json`` cannot be read."""
+    try:
+        previous = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return previous if isinstance(previous, dict) else None
+
+
+def _damaged_tables(previous: dict, folder: Path) -> list[str]:
+    """Processed tables that are missing or whose bytes differ from what the last import wrote.
+
+    A truncated or edited Parquet file must never be taken as current; an
+    ``import.json`` without recorded hashes (older versions) counts as damaged.
+    """
+    tables = previous.get("tables") or {}
+    hashes = previous.get("table_sha256") or {}
+    damaged = []
+    for name in PROCESSED_TABLES if tables else ["(all)"]:
+        path = tables.get(name)
+        if path is None:
+            continue
+        path = folder / path  # relative to the processed folder (an absolute path stays as it is)
+        if not Path(path).is_file() or hashes.get(name) != file_sha256(path):
+            damaged.append(name)
+    return damaged if tables else ["(all)"]
+
+
+def _forget_import(marker: Path) -> None:
+    """A failed import leaves no record that a later run could take as current."""
+    try:
+        marker.unlink()
+    except FileNotFoundError:
+        pass
+
+
+#: Column names of an interviewee table that hold person names (screened in quotes, never imported).
+NAME_COLUMNS = ("name", "naam", "names", "namen", "full name", "volledige naam", "first name", "last name",
+                "voornaam", "achternaam", "roepnaam", "interviewee", "geinterviewde", "geïnterviewde", "respondent")
+
+
+def _names_in(people: pd.DataFrame) -> list[str]:
+    """Person names in an interviewee table: its name columns and its case labels, split into words too."""
+    found = []
+    for column in people.columns:
+        norm = " ".join(str(column).replace("_", " ").split()).lower()
+        if norm in NAME_COLUMNS or norm == "case":
+            for value in people[column].dropna().astype(str):
+                value = value.strip()
+                if value:
+                    found.append(value)
+                    if norm != "case":
+                        found += [w for w in value.split() if len(w) > 2 and w[0].isupper()]
+    return list(dict.fromkeys(found))
+
+
+def _codings_problem(file, column, problem, expected, severity="warning") -> dict:
+    return {"file": file, "row": None, "column": column, "value": None, "problem": problem,
+            "expected": expected, "severity": severity}
+
+
+def _import_codings(study: Study, *, key: bytes, progress: bool) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    import warnings as _warnings
+
+    from .privacy import pseudonymise, screen_quote
     from .qualitative import apply_coding_frame
     from .readers.codings import read_codings
     from .readers.surveys import read_survey
 
     _say(progress, f"reading {study.codings_file.name}")
-    codings = read_codings(study.codings_file)
+    codings = read_codings(study.codings_file, limits=study.limits)
     interviewees = None
+    names = list(study.screen_names)
     if study.interviewees_file is not None:
-        people = read_survey(study.interviewees_file)
+        people = read_survey(study.interviewees_file, limits=study.limits)
+        file = study.interviewees_file.name
         needed = {"case", "stakeholder_group"}
+        rows = []
         if not needed <= set(people.columns):
-            raise ImportValidationError(
-                pd.DataFrame(
-                    [{"file": study.interviewees_file.name, "row": None, "column": ", ".join(sorted(needed - set(people.columns))),
-                      "value": None, "problem": "column missing", "expected": "columns case and stakeholder_group", "severity": "error"}],
-                    columns=PROBLEM_COLUMNS,
-                )
-            )
-        interviewees = people.rename(columns={"stakeholder_group": "group"})[["case", "group"]]
-    segments = apply_coding_frame(
-        codings.segments, frame=study.coding_frame.table, interviewees=interviewees, approved_code=study.approved_code
-    )
+            rows.append({"file": file, "row": None, "column": ", ".join(sorted(needed - set(people.columns))),
+                         "value": None, "problem": "column missing", "expected": "columns case and stakeholder_group",
+                         "severity": "error"})
+        else:
+            header = int(people.attrs.get("header_row", 1))
+            for index in people.index[people["case"].isna()]:
+                rows.append({"file": file, "row": header + 1 + int(index), "column": "case", "value": None,
+                             "problem": "case is empty", "expected": "the interview's case name on every row",
+                             "severity": "error"})
+            groups = people.dropna(subset=["case"]).groupby("case")["stakeholder_group"].nunique()
+            for case in groups.index[groups > 1]:
+                index = people.index[people["case"] == case][1]
+                rows.append({"file": file, "row": header + 1 + int(index), "column": "case", "value": None,
+                             "problem": "the same case appears with different stakeholder groups",
+                             "expected": "one group per case", "severity": "error"})
+        if rows:
+            raise ImportValidationError(pd.DataFrame(rows, columns=PROBLEM_COLUMNS))
+        names += _names_in(people)
+        interviewees = people.rename(columns={"stakeholder_group": "group"})[["case", "group"]].dropna(subset=["case"])
+        interviewees = interviewees.drop_duplicates()
+    names = list(dict.fromkeys([*names, *codings.documents["case"].dropna().astype(str)]))
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", UserWarning)  # reported below, in validation.csv
+        segments = apply_coding_frame(
+            codings.segments, frame=study.coding_frame.table, interviewees=interviewees,
+            approved_code=study.approved_code,
+        )
     unmapped = segments.attrs.get("unmapped_codes", pd.DataFrame(columns=["code", "n_segments"]))
+    unknown_cases = list(segments.attrs.get("unknown_cases", []))
+
+    # quotes: an approved passage naming a person, an address or contact details is not quotable
+    approved = segments["approved"].astype(bool) & segments["text"].notna()
+    flagged: dict[str, int] = {}
+    for index in segments.index[approved]:
+        check = screen_quote(str(segments.at[index, "text"]), names=names, streets=study.screen_streets)
+        if not check["ok"]:
+            segments.at[index, "approved"] = False
+            for reason in check["reasons"]:
+                flagged[reason] = flagged.get(reason, 0) + 1
+
+    # every reading problem reaches validation.csv, with document and case names pseudonymised
+    file = study.codings_file.name
+    aliases = {}
+    for column, prefix in (("document", "D"), ("case", "I")):
+        values = codings.documents[column].dropna().astype(str).unique().tolist()
+        aliases.update(dict(zip(values, pseudonymise(values, key=key, prefix=prefix))))
+
+    def hide(text: str) -> str:
+        for raw_name in sorted(aliases, key=len, reverse=True):
+            text = text.replace(repr(raw_name), aliases[raw_name]).replace(raw_name, aliases[raw_name])
+        return text
+
+    notes = [_codings_problem(file, "(codings)", hide(str(w)), "a clean export (see the message)")
+             for w in codings.info.get("warnings", [])]
+    if flagged:
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in flagged.items())
+        notes.append(_codings_problem(
+            file, "approved", f"{sum(flagged.values())} finding(s) in approved passages ({kinds}); those passages "
+            "are not quoted", "quotes without names, addresses or contact details (or list harmless words "
+            "nowhere: the screening errs towards caution)"))
+    if len(unmapped):
+        notes.append(_codings_problem(file, "code", f"{len(unmapped)} code(s) are not in the coding frame: "
+                                      f"{', '.join(map(str, unmapped['code'].head(10)))}",
+                                      "every content code in the coding frame (interviews.coding_frame)"))
+    if study.approved_code and study.approved_code not in set(codings.segments["code"].dropna()):
+        notes.append(_codings_problem(file, "code", f"no segment is coded {study.approved_code!r} "
+                                      "(interviews.approved_code); no passage can be quoted",
+                                      "the approval code exactly as in the QDA project"))
+    if unknown_cases:
+        notes.append(_codings_problem(study.interviewees_file.name if study.interviewees_file else file, "case",
+                                      f"{len(unknown_cases)} case(s) have no stakeholder group and are reported "
+                                      "as 'unknown'", "every case in the interviewee table"))
     info = {k: v for k, v in codings.info.items() if k != "warnings"}
-    info["warnings"] = [str(w) for w in codings.info.get("warnings", [])]
+    info["warnings"] = [hide(str(w)) for w in codings.info.get("warnings", [])]
 
     segments = segments.copy()
     segments["case"] = pseudonymise(segments["case"], key=key, prefix="I")
@@ -207,13 +365,14 @@ def _import_codings(study: Study, *, key: bytes, progress: bool) -> dict[str, pd
     else:
         interviewees = pd.DataFrame({"case": documents["case"].unique(), "group": "unknown"})
     segments.attrs["codings_info"] = info
-    return {
+    tables = {
         "segments": segments,
         "documents": documents,
         "codebook": codings.codebook,
         "interviewees": interviewees,
         "unmapped_codes": unmapped.reset_index(drop=True),
     }
+    return tables, pd.DataFrame(notes, columns=PROBLEM_COLUMNS)
 
 
 def load_processed(study, name: str) -> pd.DataFrame:

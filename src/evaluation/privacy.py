@@ -420,10 +420,13 @@ _PLACE_WORDS = (
     "association", "club", "bakery",
 )
 _TITLES = (
-    "meneer", "mijnheer", "mevrouw", "mevr", "dhr", "buurvrouw", "buurman", "juf", "meester",
-    "mr", "mrs", "ms", "miss", "dr", "neighbour", "neighbor",
+    "meneer", "mijnheer", "mevrouw", "mevr", "mw", "dhr", "de heer", "mej", "juffrouw", "buurvrouw", "buurman",
+    "juf", "meester", "tante", "oom", "opa", "oma", "dokter", "zuster",
+    "mr", "mrs", "ms", "miss", "mister", "madam", "sir", "dr", "prof", "neighbour", "neighbor", "aunt", "uncle",
 )
-_NAME = r"(?:(?:van|de|der|den|ter|ten|te|el|al)\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+"
+# a name after a title: particles in any case ("De Vries", "van der Berg", "Van Dijk"), then capitalised words
+_PARTICLES = r"(?i:van|von|de|der|den|het|ter|ten|te|el|al|la|le|du|da|di|op|in\s+'t|'t)"
+_NAME = rf"(?:{_PARTICLES}\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?:{_PARTICLES}\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+)*"
 _STREET_SUFFIX = (
     r"(?:straat|laan|weg|plein|gracht|kade|dreef|singel|dijk|steeg|hof|park|markt|pad|"
     r"plantsoen|erf)"

@@ -7,6 +7,7 @@ the processed data's validation report.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,9 +15,20 @@ import pandas as pd
 
 from .config import Instrument
 
-__all__ = ["ValidationResult", "ImportValidationError", "validate_wave", "write_problems", "PROBLEM_COLUMNS"]
+__all__ = [
+    "ValidationResult",
+    "ImportValidationError",
+    "validate_wave",
+    "write_problems",
+    "escalate_warnings",
+    "PROBLEM_COLUMNS",
+]
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "severity"]
+#: Values longer than this are cut in the problem table (they may hold text from the raw file).
+MAX_VALUE_CHARS = 40
+#: ``1.250`` or ``12.500.000``: a Dutch thousands separator, not a decimal point.
+_THOUSANDS = re.compile(r"^\s*-?\d{1,3}(?:\.\d{3})+\s*$")
 
 
 @dataclass
@@ -38,9 +50,10 @@ class ImportValidationError(ValueError):
     def __init__(self, problems: pd.DataFrame, report_path=None):
         self.problems = problems
         errors = problems[problems["severity"] == "error"]
-        lines = [f"{len(errors)} error(s) in the survey files (first 20 shown):"]
+        lines = [f"{len(errors)} error(s) in the input files (first 20 shown):"]
         for row in errors.head(20).itertuples():
-            where = f"{row.file}, row {row.row}, column {row.column!r}" if row.row else f"{row.file}, column {row.column!r}"
+            has_row = row.row is not None and not pd.isna(row.row)
+            where = f"{row.file}, row {row.row}, column {row.column!r}" if has_row else f"{row.file}, column {row.column!r}"
             value = "" if pd.isna(row.value) else f": found {row.value!r}"
             lines.append(f"  - {where}{value}: {row.problem}; expected {row.expected}")
         if report_path:
@@ -69,6 +82,42 @@ def write_problems(problems: pd.DataFrame, path):
     from .report.escape import write_csv
 
     return write_csv(problems, path)
+
+
+def escalate_warnings(problems: pd.DataFrame) -> pd.DataFrame:
+    """Turn every warning into an error (the study setting ``strict: true``).
+
+    Parameters
+    ----------
+    problems : DataFrame
+        Columns :data:`PROBLEM_COLUMNS`.
+
+    Returns
+    -------
+    DataFrame
+        A copy in which warnings have severity "error" and their ``problem`` text
+        ends with "(an error because the study sets strict: true)".
+
+    Examples
+    --------
+    >>> t = pd.DataFrame([{"file": "a.csv", "row": None, "column": "x", "value": None,
+    ...                    "problem": "column is empty", "expected": "answers", "severity": "warning"}])
+    >>> escalate_warnings(t)["severity"].tolist()
+    ['error']
+    """
+    out = problems.copy()
+    warn = out["severity"] == "warning"
+    out.loc[warn, "problem"] = out.loc[warn, "problem"].astype(str) + " (an error because the study sets strict: true)"
+    out.loc[warn, "severity"] = "error"
+    return out
+
+
+def _shown(value) -> str | None:
+    """A raw value as shown in the problem table: text, cut to MAX_VALUE_CHARS."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
 def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -110,20 +159,31 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
     >>> res.n_errors  # doctest: +SKIP
     0
     """
-    file = file or raw.attrs.get("source", {}).get("file", "(data)")
+    source = raw.attrs.get("source", {}) or {}
+    file = file or source.get("file", "(data)")
     header = int(raw.attrs.get("header_row", 1))
+    read_problems = list(raw.attrs.get("problems", []) or [])
     raw = raw.rename(columns=dict(rename or {}))
     problems: list[dict] = []
+    ids = instrument.identifiers
+    # never copy identifying values into validation.csv
+    hidden = {ids.get("respondent"), ids.get("household"), *(ids.get("direct") or [])}
 
     def problem(column, index, value, text, expected, severity="error"):
         row = header + 1 + int(index) if index is not None else None
         problems.append(
-            {"file": file, "row": row, "column": column, "value": None if value is None or pd.isna(value) else str(value),
+            {"file": file, "row": row, "column": column, "value": None if column in hidden else _shown(value),
              "problem": text, "expected": expected, "severity": severity}
         )
 
+    for item in read_problems:
+        problems.append({**{k: item.get(k) for k in PROBLEM_COLUMNS}, "file": file})
     raw = raw.reset_index(drop=True)
-    ids = instrument.identifiers
+    if len(raw) == 1:
+        problem("(whole file)", None, None, "only one respondent in this wave; no comparison or interval is "
+                "meaningful", "the complete export of the wave (check the file and the sheet)", "warning")
+    # a ';'-separated or decimal-comma file: "1.250" is one thousand two hundred and fifty, not 1.25
+    dutch = source.get("format") == "csv" and (source.get("sep") != "," or source.get("decimal") == ",")
     out = pd.DataFrame(index=raw.index)
     known = set()
 
@@ -137,8 +197,12 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
         for i in resp.index[resp.isna()]:
             problem(resp_col, i, None, "respondent id is empty", "a respondent id on every row")
         dup = resp.notna() & resp.duplicated(keep=False)
+        first_row = {}
         for i in resp.index[dup]:
-            problem(resp_col, i, resp[i], "respondent id occurs more than once in this wave", "one row per respondent per wave")
+            first_row.setdefault(resp[i], header + 1 + int(i))
+        for i in resp.index[dup]:
+            problem(resp_col, i, None, f"respondent id occurs more than once in this wave (the same id as on row "
+                    f"{first_row[resp[i]]}; the id itself is not shown here)", "one row per respondent per wave")
         out["respondent"] = resp
     hh_col = ids.get("household")
     if hh_col:
@@ -157,6 +221,9 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
         if column not in raw.columns:
             problem(column, None, None, f"background column for {var!r} missing", f"a column named {column!r}")
             continue
+        if raw[column].isna().all():
+            problem(column, None, None, f"background column for {var!r} is empty on every row",
+                    "the answers in the export (check the sheet and the export settings)", "warning")
         values, bad = _numbers(raw[column])
         mapping = {float(code): label["id"] for code, label in spec["codes"].items()}
         categories = list(dict.fromkeys(mapping.values()))
@@ -177,7 +244,18 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
             problem(column, None, None, "item column missing", f"a column named {column!r} (item {item_id} of the codebook)")
             out[item_id] = np.nan
             continue
+        if raw[column].isna().all():
+            problem(column, None, None, "column is empty on every row: no respondent's answer was read",
+                    f"answers to item {item_id} (check the export: formulas, a wrong sheet, a renamed column)",
+                    "warning")
         values, bad = _numbers(raw[column])
+        if dutch:
+            thousands = raw[column].astype("object").map(lambda v: isinstance(v, str) and bool(_THOUSANDS.match(v)))
+            for i in raw.index[thousands.astype(bool)]:
+                problem(column, i, raw.at[i, column], "a thousands separator ('.') in a Dutch-style file: "
+                        "read as a decimal this would be 1000 times too small",
+                        "a number without thousands separators (1250, or 1,25 for one and a quarter)")
+            values = values.where(~thousands.astype(bool))
         missing_codes = {float(k): v for k, v in answers["missing"].items()}
         is_missing = values.isin(list(missing_codes))
         if answers["level"] == "numeric":

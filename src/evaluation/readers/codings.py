@@ -82,7 +82,7 @@ class Codings:
 
 
 def read_codings(path, *, format=None, position_unit=None, end="exclusive", coder=None,
-                 max_bytes=1 << 30, max_ratio=100.0) -> Codings:
+                 max_bytes=1 << 30, max_ratio=100.0, limits=None) -> Codings:
     """Read coded interview segments from a QDA tool's export.
 
     Parameters
@@ -110,6 +110,11 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
     max_bytes, max_ratio : int, float
         Refuse archives larger than ``max_bytes`` uncompressed or with a member
         compressed more than ``max_ratio`` times (decompression bombs).
+    limits : InputLimits, optional
+        All input bounds at once (a study's ``limits:`` section, see
+        :class:`evaluation.readers.limits.InputLimits`); when given it replaces
+        ``max_bytes`` and ``max_ratio`` and also bounds the file size, the XML
+        size, the number of XML elements and their nesting depth.
 
     Returns
     -------
@@ -181,7 +186,20 @@ def read_codings(path, *, format=None, position_unit=None, end="exclusive", code
         raise ValueError(
             f"`max_bytes` is {max_bytes!r} and `max_ratio` is {max_ratio!r}; both must be positive"
         )
-    limits = ArchiveLimits(max_bytes=int(max_bytes), max_ratio=float(max_ratio))
+    if limits is None:
+        archive_limits = ArchiveLimits(max_bytes=int(max_bytes), max_ratio=float(max_ratio))
+        max_file = None
+    else:
+        archive_limits = ArchiveLimits(max_bytes=limits.max_unpacked_bytes, max_ratio=float(limits.max_ratio),
+                                       max_xml_bytes=limits.max_xml_bytes, max_elements=int(limits.max_xml_elements),
+                                       max_depth=int(limits.max_xml_depth))
+        max_file = limits.max_file_bytes
+    if max_file is not None and path.is_file() and path.stat().st_size > max_file:
+        raise CodingsFormatError(
+            f"{path.name}: {path.stat().st_size} bytes, more than the limit of {max_file} bytes for an interview "
+            "export; refused before reading - raise `limits.max_file_mb` in the study file if it is genuine"
+        )
+    limits = archive_limits
 
     loaded = _load(path, format, limits)
     if format is not None and format != loaded[0]:
@@ -247,7 +265,7 @@ def _load(path: Path, format, limits: ArchiveLimits):
     if stripped.startswith(b"<") or head.startswith((b"\xff\xfe<", b"\xfe\xff\x00<")):
         if path.stat().st_size > limits.max_bytes:
             raise CodingsFormatError(f"{path.name}: larger than {limits.max_bytes} bytes; raise `max_bytes`")
-        root = parse_xml(path.read_bytes(), where=path.name)
+        root = parse_xml(path.read_bytes(), where=path.name, limits=limits)
         kind = local_name(root)
         if kind not in ("Project", "CodeBook"):
             raise CodingsFormatError(
@@ -255,7 +273,7 @@ def _load(path: Path, format, limits: ArchiveLimits):
                 "export a REFI-QDA project (.qdpx/.qde) or codebook (.qdc)"
             )
         store = SourceStore(label=f"the folder of {path.name}", folder=path.parent, limits=limits)
-        project = read_refi(root, store=store if kind == "Project" else None)
+        project = _refi(root, store if kind == "Project" else None, path.name)
         return ("qde" if kind == "Project" else "qdc"), project
     header, rows, where, notes = _csv_rows(path, limits)
     return _table(path, header, rows, where, format, notes)
@@ -271,11 +289,27 @@ def _read_qdpx(path: Path, archive: zipfile.ZipFile, qde: list[str], limits) -> 
         )
     member = candidates[0]
     where = f"{path.name}:{member}"
-    root = parse_xml(read_member(archive, member, where=path.name, limits=limits), where=where)
+    size = archive.getinfo(member).file_size
+    if size > limits.max_xml_bytes:  # refused before a byte is decompressed
+        raise CodingsFormatError(
+            f"{where}: the project XML unpacks to {size} bytes, more than the limit of {limits.max_xml_bytes} "
+            "bytes; refused before parsing - raise `limits.max_xml_mb` in the study file (or pass `limits=` "
+            "to read_codings) if the project is genuine"
+        )
+    root = parse_xml(read_member(archive, member, where=path.name, limits=limits), where=where, limits=limits)
     if local_name(root) != "Project":
         raise CodingsFormatError(f"{where}: root element is <{local_name(root)}>, expected <Project>")
     store = SourceStore(label=path.name, archive=archive, limits=limits)
-    return read_refi(root, store=store)
+    return _refi(root, store, where)
+
+
+def _refi(root, store, where) -> RefiProject:
+    try:
+        return read_refi(root, store=store)
+    except CodingsFormatError as err:
+        if str(err).startswith(where.split(":")[0]):
+            raise
+        raise CodingsFormatError(f"{where}: {err}") from None
 
 
 def _table(path, header, rows, where, format, notes):
@@ -531,9 +565,11 @@ def _from_refi(project: RefiProject, *, unit, inclusive) -> Codings:
         doc_rows.append({"document": name, "case": case,
                          "n_chars": None if source.text is None else len(source.text),
                          "text": source.text, "sets": ";".join(source_sets.get(source.guid, []))})
-        starts, ends = mapped[name]
+        starts, ends, keep = mapped[name]
         unknown = 0
-        for selection, start, stop in zip(source.selections, starts, ends):
+        for selection, start, stop, kept in zip(source.selections, starts, ends, keep):
+            if not kept:
+                continue
             code = codes_by_guid.get(selection.code_guid)
             if code is None:
                 unknown += 1
@@ -701,16 +737,28 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
 
     mapped = {}
     for name, (source, starts, ends) in spans.items():
+        impossible = (starts < 0) | (ends < starts)
         if source.text is None:
             e = ends + 1 if inclusive else ends
-            mapped[name] = (starts.tolist(), e.tolist())
-            continue
-        s, e, valid = _to_code_points(_offset_table(source.text, *best), starts, ends, inclusive)
-        if not valid.all():
+        else:
+            table = _offset_table(source.text, *best)
+            total = table[-1]
+            impossible |= (starts > total) | (ends > (total - 1 if inclusive else total))
+            s, e, valid = _to_code_points(table, starts, ends, inclusive)
+            snapped = ~valid & ~impossible
+            if snapped.any():
+                warnings.append(
+                    f"document {name!r}: {int(snapped.sum())} selection(s) fall inside a character when read "
+                    f"as {best[0]}; snapped to the nearest characters - check the position unit"
+                )
+            starts = s
+        if impossible.any():
+            first = int(np.flatnonzero(impossible)[0])
             warnings.append(
-                f"document {name!r}: {int((~valid).sum())} selection(s) fall inside a character, "
-                f"beyond the text or end before they start when read as {best[0]}; snapped to the "
-                "nearest characters - check the position unit and the source file"
+                f"document {name!r}: {int(impossible.sum())} selection(s) start after they end or lie beyond "
+                f"the end of the text (first: start {source.selections[first].start}, end "
+                f"{source.selections[first].end}); dropped, not kept as empty segments - re-export the "
+                "project or check the source file"
             )
-        mapped[name] = (s.tolist(), e.tolist())
+        mapped[name] = (starts.tolist(), e.tolist(), (~impossible).tolist())
     return best, decided, mapped

@@ -18,6 +18,7 @@ Elements are matched by local name, so every namespace variant
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -47,11 +48,20 @@ class ArchiveLimits:
         Largest uncompressed/compressed ratio of one member larger than ``min_ratio_bytes``.
     min_ratio_bytes : int
         Members smaller than this are not ratio-checked (tiny files compress well).
+    max_xml_bytes : int
+        Largest XML document (``.qde``, ``.qdc``) parsed into memory, bytes.
+    max_elements : int
+        Largest number of XML elements in one document.
+    max_depth : int
+        Deepest nesting of XML elements (codes nest; a deeper tree is refused).
     """
 
     max_bytes: int = 1 << 30
     max_ratio: float = 100.0
     min_ratio_bytes: int = 1 << 20
+    max_xml_bytes: int = 64 << 20
+    max_elements: int = 2_000_000
+    max_depth: int = 100
 
 
 @dataclass
@@ -106,13 +116,44 @@ def _child(element: Element | None, name: str) -> Element | None:
     return found[0] if found else None
 
 
-def parse_xml(data: bytes, *, where: str) -> Element:
-    """Parse untrusted XML bytes; refuse DTDs and entities.
+_RAISE = ("raise `limits.{key}` in the study file (or pass `limits=` to read_codings) if the "
+          "project is genuine")
 
-    ``where`` names the file (and member) for error messages.
+
+def parse_xml(data: bytes, *, where: str, limits: ArchiveLimits | None = None) -> Element:
+    """Parse untrusted XML bytes; refuse DTDs, entities, huge or deeply nested documents.
+
+    ``where`` names the file (and member) for error messages. The document is
+    parsed incrementally and refused as soon as it exceeds ``limits`` (size,
+    number of elements, nesting depth), so nothing deeper than ``max_depth`` ever
+    reaches the (recursive) readers of the code tree.
     """
+    limits = limits or ArchiveLimits()
+    if len(data) > limits.max_xml_bytes:
+        raise CodingsFormatError(
+            f"{where}: the XML document is {len(data)} bytes, more than the limit of {limits.max_xml_bytes} "
+            f"bytes; refused before parsing - " + _RAISE.format(key="max_xml_mb")
+        )
+    depth = elements = 0
     try:
-        return safe_et.fromstring(data, forbid_dtd=True)
+        parser = safe_et.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True)
+        for event, _element in parser:
+            if event == "start":
+                depth += 1
+                elements += 1
+                if depth > limits.max_depth:
+                    raise CodingsFormatError(
+                        f"{where}: elements nested more than {limits.max_depth} levels deep (a code tree that "
+                        "deep is not a real project); refused - " + _RAISE.format(key="max_xml_depth")
+                    )
+                if elements > limits.max_elements:
+                    raise CodingsFormatError(
+                        f"{where}: more than {limits.max_elements} XML elements; refused before the project is "
+                        "read - " + _RAISE.format(key="max_xml_elements")
+                    )
+            else:
+                depth -= 1
+        return parser.root
     except defusedxml.DefusedXmlException as err:
         raise CodingsFormatError(
             f"{where}: refused XML with a DTD or entity declarations ({type(err).__name__}); "
@@ -165,14 +206,15 @@ def open_archive(path: Path, limits: ArchiveLimits) -> zipfile.ZipFile:
             raise CodingsFormatError(
                 f"{path.name}: member {name!r} expands {info.file_size} bytes from "
                 f"{info.compress_size} (ratio above {limits.max_ratio:g}); refused as a "
-                "possible zip bomb. If the archive is genuine, raise `max_ratio`."
+                "possible zip bomb. If the archive is genuine, raise `max_ratio` "
+                "(study file: `limits.max_ratio`)."
             )
     if total > limits.max_bytes:
         archive.close()
         raise CodingsFormatError(
             f"{path.name}: members add up to {total} bytes uncompressed, more than the "
             f"limit of {limits.max_bytes}; refused as a possible zip bomb. If the archive "
-            "is genuine, raise `max_bytes`."
+            "is genuine, raise `max_bytes` (study file: `limits.max_unpacked_mb`)."
         )
     return archive
 
@@ -224,12 +266,14 @@ class SourceStore:
         self.archive = archive
         self.folder = folder
         if archive is not None:
-            files = {n: n for n in archive.namelist() if not n.endswith("/")}
+            files = {n: n for n in archive.namelist() if not n.endswith("/") and not n.lower().endswith(".qde")}
         else:
+            # only the sources/ folder beside the project: never other files of the folder
+            # (a survey export next to the .qde must not be read as an interview)
             files = {}
             source_dirs = [p for p in folder.iterdir() if p.is_dir() and p.name.lower() == "sources"]
-            for file in [*folder.iterdir(), *(f for d in source_dirs for f in d.rglob("*"))]:
-                if file.is_file():
+            for file in (f for d in source_dirs for f in d.rglob("*")):
+                if file.is_file() and not file.is_symlink():
                     files[file.relative_to(folder).as_posix()] = file
         self._index = {key.lower(): found for key, found in files.items()}
         self._by_name = {}
@@ -253,7 +297,8 @@ class SourceStore:
         found = self._by_name.get(rest.rsplit("/", 1)[-1].lower())
         if found is not None:
             return self._load(found), None
-        return None, f"source file {reference!r} not found in {self.label}"
+        where = self.label if self.archive is not None else f"the sources/ folder of {self.label}"
+        return None, f"source file {reference!r} not found in {where}"
 
     def _load(self, found) -> bytes:
         if self.archive is not None:
@@ -269,11 +314,20 @@ class SourceStore:
 # --------------------------------------------------------------------------- QDA-XML
 
 
-def _code_records(codes_element: Element | None, parent_path: str | None) -> list[dict]:
+def _code_records(codes_element: Element | None, parent_path: str | None, seen: dict | None = None) -> list[dict]:
     records = []
+    seen = {} if seen is None else seen
     for code in _children(codes_element, "Code"):
         name = code.get("name") or code.get("guid", "")
         path = f"{parent_path}/{name}" if parent_path else name
+        guid = code.get("guid", "")
+        if guid and guid in seen:
+            raise CodingsFormatError(
+                f"code GUID {guid} is used by two codes ({seen[guid]!r} and {path!r}); codings referring to it "
+                "would silently land on one of them. Give each code its own GUID (re-export the project, or "
+                "merge the two codes in the QDA tool)"
+            )
+        seen[guid] = path
         description = _child(code, "Description")
         records.append({
             "guid": code.get("guid", ""),
@@ -284,7 +338,7 @@ def _code_records(codes_element: Element | None, parent_path: str | None) -> lis
             "color": code.get("color"),
             "codable": (code.get("isCodable", "true").strip().lower() != "false"),
         })
-        records.extend(_code_records(code, path))
+        records.extend(_code_records(code, path, seen))
     return records
 
 

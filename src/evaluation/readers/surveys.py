@@ -6,12 +6,17 @@ validation can report the original value; typing happens in
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
+import defusedxml.ElementTree as safe_et
 import pandas as pd
+
+from .limits import MB, InputLimits
 
 __all__ = ["read_survey", "detect_csv_dialect", "SurveyReadError"]
 
@@ -66,7 +71,10 @@ def detect_csv_dialect(raw: bytes) -> dict:
     lines = [line for line in text.splitlines() if line.strip()][:50]
     best, best_score = ",", (-1, -1)
     for sep in _SEPARATORS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        except csv.Error:  # e.g. a huge cell; the reader reports it with its line number
+            continue
         if not counts or counts[0] < 2:
             continue
         consistent = sum(c == counts[0] for c in counts)
@@ -75,7 +83,10 @@ def detect_csv_dialect(raw: bytes) -> dict:
             best, best_score = sep, score
     decimal = "."
     if best != ",":
-        fields = [f for row in csv.reader(lines[1:], delimiter=best) for f in row]
+        try:
+            fields = [f for row in csv.reader(lines[1:], delimiter=best) for f in row]
+        except csv.Error:
+            fields = []
         comma = sum(bool(_DECIMAL_COMMA.match(f)) for f in fields)
         point = sum(bool(_DECIMAL_POINT.match(f)) for f in fields)
         if comma > 0 and point == 0:
@@ -83,7 +94,7 @@ def detect_csv_dialect(raw: bytes) -> dict:
     return {"encoding": encoding, "bom": bom, "sep": best, "decimal": decimal}
 
 
-def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None) -> pd.DataFrame:
+def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None, limits=None) -> pd.DataFrame:
     """Read one survey wave's export into a DataFrame of values as found.
 
     Parameters
@@ -94,6 +105,9 @@ def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None) -> p
         Worksheet for Excel files (default: the first).
     encoding, sep, decimal : str, optional
         Override the detected CSV dialect.
+    limits : InputLimits, optional
+        Size, ratio, row and cell bounds checked before parsing (default
+        :class:`evaluation.readers.limits.InputLimits`).
 
     Returns
     -------
@@ -103,12 +117,17 @@ def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None) -> p
         records the file name, format and dialect; ``attrs["header_row"]`` the
         1-based line of the header (data row *i* is line ``header_row + 1 + i``).
         For ``.sav`` files ``attrs["value_labels"]`` maps columns to
-        ``{code: label}``.
+        ``{code: label}``. ``attrs["problems"]`` lists what the reader noticed
+        but could not read faithfully (rows with another separator, merged
+        cells, formulas without a saved result), as dicts with the keys of
+        :data:`evaluation.validate.PROBLEM_COLUMNS`; validation adds them to
+        ``validation.csv``.
 
     Raises
     ------
     SurveyReadError
-        Unknown format, unreadable file, empty file or duplicate column names.
+        Unknown format, unreadable, empty or too large file (a limit of
+        ``limits`` exceeded), or duplicate column names.
 
     Examples
     --------
@@ -120,64 +139,332 @@ def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None) -> p
     ('12.50', ';')
     """
     path = Path(path)
+    limits = limits or InputLimits()
     if not path.exists():
         raise SurveyReadError(f"{path}: file not found. Check `file:` of this wave in the study configuration.")
+    if not path.is_file():
+        raise SurveyReadError(f"{path}: is a folder, not a file. Name the exported survey file itself in `file:`.")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise SurveyReadError(
+            f"{path}: {size / MB:.1f} MB, more than the limit of {limits.max_file_mb:g} MB for a survey file "
+            f"(limits.max_file_mb); is this the right file? {InputLimits.hint('max_file_mb')}."
+        )
+    if size == 0:
+        raise SurveyReadError(f"{path}: the file is empty (0 bytes). Export the survey again.")
     suffix = path.suffix.lower()
-    raw = path.read_bytes()
-    if suffix in {".xlsx", ".xlsm"} or raw[:4] == b"PK\x03\x04":
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    problems: list[dict] = []
+    if suffix in {".xlsx", ".xlsm"} or head[:4] == b"PK\x03\x04":
+        problems = _check_xlsx(path, sheet, limits)
         frame = _read_excel(path, sheet)
         source = {"file": path.name, "format": "xlsx", "sheet": sheet if sheet is not None else 0}
-    elif suffix == ".sav" or raw[:4] == b"$FL2" or raw[:4] == b"$FL3":
+        problems = _name_columns(problems, frame)
+    elif suffix == ".sav" or head[:4] in (b"$FL2", b"$FL3"):
         frame, labels = _read_sav(path)
         source = {"file": path.name, "format": "sav"}
         frame.attrs["value_labels"] = labels
     elif suffix in {".csv", ".txt", ".tsv"}:
-        frame, dialect = _read_csv(path, raw, encoding=encoding, sep=sep, decimal=decimal)
+        frame, dialect, problems = _read_csv(path, path.read_bytes(), encoding=encoding, sep=sep, decimal=decimal,
+                                             limits=limits)
         source = {"file": path.name, "format": "csv", **dialect}
     else:
         raise SurveyReadError(
             f"{path}: unknown survey format {suffix!r}. Export the survey as CSV, XLSX or SPSS .sav."
         )
+    if frame.shape[1] == 0:
+        raise SurveyReadError(f"{path}: no columns found; the file holds no header row. Export the survey again.")
     if frame.empty:
         raise SurveyReadError(f"{path}: the file has a header but no data rows.")
+    if len(frame) > limits.max_rows or frame.size > limits.max_cells:
+        raise SurveyReadError(
+            f"{path}: {len(frame)} rows x {frame.shape[1]} columns is more than the limit of {limits.max_rows} rows "
+            f"or {limits.max_cells} cells (limits.max_rows, limits.max_cells); {InputLimits.hint('max_rows')}."
+        )
     dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
     if dupes:
         raise SurveyReadError(f"{path}: duplicate column names {dupes}; rename them in the export so each column is unique.")
     frame.attrs["source"] = source
     frame.attrs["header_row"] = 1
+    for item in problems:
+        item.setdefault("file", path.name)
+    frame.attrs["problems"] = problems
     return frame
 
 
-def _read_csv(path, raw, *, encoding, sep, decimal):
-    dialect = detect_csv_dialect(raw)
+def _problem(row, column, problem, expected, severity="error", value=None) -> dict:
+    return {"row": row, "column": column, "value": value, "problem": problem, "expected": expected,
+            "severity": severity}
+
+
+def _decode_csv(path, raw: bytes, encoding):
+    """Text of a CSV file and the encoding used (UTF-16 with a BOM is read as such)."""
+    if encoding is None and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise SurveyReadError(f"{path}: starts as UTF-16 but cannot be decoded at byte {exc.start}; "
+                                  "save the file as CSV UTF-8.") from None
+    if encoding is None and b"\x00" in raw[:4096]:
+        raise SurveyReadError(f"{path}: holds NUL bytes - probably UTF-16 text without a byte-order mark or a "
+                              "binary file; save it as 'CSV UTF-8' (Excel: Save as > CSV UTF-8).")
+    return None, None
+
+
+def _read_csv(path, raw, *, encoding, sep, decimal, limits):
+    text, used = _decode_csv(path, raw, encoding)
+    if text is None:
+        dialect = detect_csv_dialect(raw)
+    else:
+        dialect = detect_csv_dialect(text.encode("utf-8"))
+        dialect["encoding"], dialect["bom"] = used, True
     dialect.update({k: v for k, v in {"encoding": encoding, "sep": sep, "decimal": decimal}.items() if v})
+    if text is None:
+        try:
+            text = raw.decode(dialect["encoding"])
+        except (UnicodeDecodeError, LookupError) as exc:
+            at = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
+            raise SurveyReadError(
+                f"{path}: cannot decode with encoding {dialect['encoding']!r}{at}; "
+                "pass encoding='cp1252' or save the file as UTF-8."
+            ) from None
+    if not text.strip():
+        raise SurveyReadError(f"{path}: the file holds only blank lines. Export the survey again.")
+    rows, problems = _check_csv_rows(path, text, dialect["sep"], limits)
     try:
-        text = raw.decode(dialect["encoding"])
-    except UnicodeDecodeError as exc:
-        raise SurveyReadError(
-            f"{path}: cannot decode with encoding {dialect['encoding']!r} at byte {exc.start}; "
-            "pass encoding='cp1252' or save the file as UTF-8."
-        ) from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except pd.errors.ParserError as exc:
-        raise SurveyReadError(f"{path}: not a well-formed CSV ({exc}); check the separator (detected {dialect['sep']!r}).") from None
-    header = next(csv.reader(io.StringIO(text), delimiter=dialect["sep"]), [])
+        frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False,
+                            skip_blank_lines=True, engine="python" if len(dialect["sep"]) > 1 else "c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise SurveyReadError(f"{path}: not a well-formed CSV ({_first_line(exc)}); check the separator "
+                              f"(detected {dialect['sep']!r}).") from None
+    header = rows[0] if rows else []
     frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda col: col.str.strip())
     if dialect["decimal"] == ",":
         frame = frame.apply(lambda col: col.where(~col.str.match(_DECIMAL_COMMA.pattern), col.str.replace(",", ".", regex=False)))
     frame = frame.replace("", pd.NA)
-    return frame, dialect
+    bad_rows = [p["_index"] for p in problems if p.get("_index") is not None and p["severity"] == "error"]
+    if bad_rows:  # a row split with another separator: its cells are not this row's answers
+        frame.loc[[i for i in bad_rows if i < len(frame)], :] = pd.NA
+    for p in problems:
+        p.pop("_index", None)
+    return frame, dialect, problems
+
+
+def _check_csv_rows(path, text, sep, limits):
+    """Parse once with :mod:`csv` to check field counts and cell lengths (before pandas)."""
+    problems = []
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for row in reader:
+            if not row:  # blank line: pandas skips it too
+                continue
+            rows.append(row)
+            if len(rows) > limits.max_rows + 1:
+                raise SurveyReadError(
+                    f"{path}: more than {limits.max_rows} rows (limits.max_rows); {InputLimits.hint('max_rows')}."
+                )
+    except csv.Error as exc:
+        raise SurveyReadError(
+            f"{path}: line {reader.line_num}: not readable as CSV ({exc}); a cell longer than "
+            f"{limits.max_cell_chars} characters or an unclosed quote? Fix that line in the export."
+        ) from None
+    if not rows:
+        return rows, problems
+    header = rows[0]
+    width = len(header)
+    if width * (len(rows) - 1) > limits.max_cells:
+        raise SurveyReadError(
+            f"{path}: {len(rows) - 1} rows x {width} columns is more than {limits.max_cells} cells "
+            f"(limits.max_cells); {InputLimits.hint('max_cells')}."
+        )
+    others = [s for s in _SEPARATORS if s != sep]
+    for number, row in enumerate(rows[1:], start=2):
+        for position, cell in enumerate(row):
+            if len(cell) > limits.max_cell_chars:
+                column = header[position].strip() if position < width else f"field {position + 1}"
+                raise SurveyReadError(
+                    f"{path}: row {number}, column {column!r}: a cell of {len(cell)} characters, more than "
+                    f"{limits.max_cell_chars} (limits.max_cell_chars); a survey answer is never that long - "
+                    "check the export (an unclosed quote swallows the rest of the file)."
+                )
+        if len(row) == width or not any(cell.strip() for cell in row):
+            continue
+        line = sep.join(row)
+        other = None
+        if len(row) < width:
+            split = {s: len(next(csv.reader([line], delimiter=s))) for s in others}
+            best = max(split, key=split.get)
+            other = best if split[best] >= max(2, width // 2, len(row) + 1) else None
+        if other is not None:
+            problems.append({**_problem(
+                number, "(whole row)",
+                f"row uses {other!r} as separator where the rest of the file uses {sep!r}; its answers "
+                "cannot be read (the respondent would be lost)",
+                f"one separator ({sep!r}) on every row: export the file again or fix this row"), "_index": number - 2})
+        elif len(row) < width:
+            problems.append(_problem(
+                number, "(whole row)", f"row has {len(row)} field(s) where the header has {width}; "
+                "the missing fields are read as empty", f"{width} fields on every row", "warning"))
+        else:
+            raise SurveyReadError(
+                f"{path}: row {number} has {len(row)} fields where the header has {width}; check the separator "
+                f"(detected {sep!r}) and quotes on that row."
+            )
+    return rows, problems
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number - 1
+
+
+def _check_xlsx(path, sheet, limits) -> list[dict]:
+    """Check a workbook before openpyxl parses it: sizes, ratio, rows, cells, merges, formulas.
+
+    The worksheet XML is streamed (``iterparse``, elements cleared as read), so
+    the check itself never holds the sheet in memory.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SurveyReadError(f"{path}: not a readable Excel workbook ({exc}); save it again from Excel "
+                              "or export the survey as CSV.") from None
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            if info.file_size > MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise SurveyReadError(
+                    f"{path}: member {info.filename!r} unpacks {info.file_size} bytes from {info.compress_size} "
+                    f"(ratio above {limits.max_ratio:g}, limits.max_ratio); refused as a possible zip bomb - "
+                    f"{InputLimits.hint('max_ratio')}."
+                )
+        if total > limits.max_unpacked_bytes:
+            raise SurveyReadError(
+                f"{path}: unpacks to {total / MB:.0f} MB, more than {limits.max_unpacked_mb:g} MB "
+                f"(limits.max_unpacked_mb); refused before reading - {InputLimits.hint('max_unpacked_mb')}."
+            )
+        member = _sheet_member(archive, sheet)
+        if member is None:
+            return []
+        return _scan_sheet(path, archive, member, limits)
+
+
+def _sheet_member(archive, sheet) -> str | None:
+    """Zip member of the worksheet ``sheet`` (name or 0-based number), or None when unknown."""
+    names = set(archive.namelist())
+    try:
+        book = safe_et.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+        rels = safe_et.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    except Exception:  # a broken workbook: openpyxl will say what is wrong
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if r.tag.endswith("Relationship")}
+    sheets = [s for s in book.iter() if s.tag.rsplit("}", 1)[-1] == "sheet"]
+    chosen = None
+    if isinstance(sheet, str):
+        chosen = next((s for s in sheets if s.get("name") == sheet), None)
+    elif sheets:
+        index = sheet if isinstance(sheet, int) else 0
+        chosen = sheets[index] if 0 <= index < len(sheets) else None
+    if chosen is None:
+        return None
+    rid = next((v for k, v in chosen.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+    target = targets.get(rid, "")
+    member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return member if member in names else None
+
+
+def _scan_sheet(path, archive, member, limits) -> list[dict]:
+    rows = cells = elements = 0
+    max_elements = 3 * (limits.max_cells + limits.max_rows) + 1000  # a cell is at most <c>, <v>/<f>, <is>
+    merged, formulas = [], {}
+    try:
+        with archive.open(member) as handle:
+            for _event, element in safe_et.iterparse(handle, events=("end",), forbid_dtd=True):
+                elements += 1
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "c":
+                    cells += 1
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    value = children.get("v")
+                    if "f" in children and (value is None or value.text in (None, "")):
+                        ref = _CELL_REF.match(element.get("r", ""))
+                        if ref:
+                            formulas.setdefault(ref.group(1), []).append(int(ref.group(2)))
+                    element.clear()
+                elif tag == "row":
+                    rows += 1
+                    element.clear()
+                elif tag == "mergeCell":
+                    merged.append(element.get("ref", "?"))
+                if rows > limits.max_rows + 1:
+                    raise SurveyReadError(
+                        f"{path}: sheet {member!r} holds more than {limits.max_rows} rows (limits.max_rows); "
+                        f"delete empty rows in Excel or {InputLimits.hint('max_rows')}."
+                    )
+                if cells > limits.max_cells or elements > max_elements:
+                    raise SurveyReadError(
+                        f"{path}: sheet {member!r} holds more than {limits.max_cells} cells (limits.max_cells); "
+                        f"delete unused cells in Excel or {InputLimits.hint('max_cells')}."
+                    )
+    except SurveyReadError:
+        raise
+    except Exception as exc:  # defusedxml refusals, broken XML, bad zip data
+        raise SurveyReadError(f"{path}: sheet {member!r} cannot be read safely ({type(exc).__name__}: "
+                              f"{_first_line(exc)}); save the workbook again from Excel or export CSV.") from None
+    problems = []
+    for ref in merged:
+        match = re.match(r"^([A-Z]{1,3})(\d+)", ref)
+        problems.append({**_problem(
+            int(match.group(2)) if match else None, match.group(1) if match else ref,
+            f"cells {ref} are merged; only the first cell holds a value, the others are read as empty",
+            "no merged cells: unmerge them in Excel (Home > Merge & Center) and fill in every cell"),
+            "_letter": match.group(1) if match else None})
+    for letter, numbers in formulas.items():
+        shown = ", ".join(f"{letter}{n}" for n in numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        problems.append({**_problem(
+            numbers[0], letter,
+            f"{len(numbers)} cell(s) hold a formula without a saved result ({shown}); they would be read as empty",
+            "values, not formulas: open the file in Excel and save it (or paste as values)"),
+            "_letter": letter})
+    return problems
+
+
+def _name_columns(problems, frame) -> list[dict]:
+    """Replace spreadsheet column letters by the header names where known."""
+    columns = list(frame.columns)
+    for p in problems:
+        letter = p.pop("_letter", None)
+        if letter is not None and p["column"] == letter:
+            number = _column_number(letter)
+            if number < len(columns):
+                p["column"] = columns[number]
+    return problems
 
 
 def _read_excel(path, sheet):
     try:
         frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl")
     except ValueError as exc:
-        raise SurveyReadError(f"{path}: {exc}. Set `sheet:` for this wave in the study configuration.") from None
+        raise SurveyReadError(f"{path}: {_first_line(exc)}. Set `sheet:` for this wave in the study configuration.") from None
     except Exception as exc:  # openpyxl raises several types for broken files
-        raise SurveyReadError(f"{path}: cannot read as an Excel workbook ({exc}).") from None
+        raise SurveyReadError(f"{path}: cannot read as an Excel workbook ({_first_line(exc)}).") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -188,5 +475,5 @@ def _read_sav(path):
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise SurveyReadError(f"{path}: cannot read as an SPSS file ({exc}).") from None
+        raise SurveyReadError(f"{path}: cannot read as an SPSS file ({_first_line(exc)}).") from None
     return frame, dict(meta.variable_value_labels)
