@@ -27,6 +27,10 @@ def built(tmp_path_factory):
     study_path = make_demo_project(base)
     study = ev.load_study(study_path)
     raw_before = _hashes(study.raw_dir)
+    stale = study.reports_dir / "tables" / "_published.nl.json"  # left by an earlier build: must not reach Appendix A
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text(json.dumps({"stale_table": {"caption": "From an earlier build", "rows": 1, "threshold": 10,
+                                                 "suppressed_cells": 0, "primary": 0, "complementary": 0}}))
     outputs = {lang: ev.build_report(study_path, lang=lang, formats=("html", "docx", "pdf"), progress=False,
                                      notebooks_dir=ROOT / "notebooks") for lang in ("nl", "en")}
     return {"study": study, "raw_before": raw_before, "outputs": outputs, "base": base}
@@ -102,6 +106,9 @@ def test_second_run_skips_import_and_manifest(built):
 
 
 def test_failing_notebook_is_named_and_kept(built, tmp_path):
+    project = tmp_path / "project"  # a copy, so the shared build stays as it was
+    shutil.copytree(built["base"], project, ignore=shutil.ignore_patterns("reports"))
+    study = ev.load_study(project / built["study"].path.relative_to(built["base"]))
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
     first = sorted(notebooks.glob("*.ipynb"))[0]
@@ -109,9 +116,9 @@ def test_failing_notebook_is_named_and_kept(built, tmp_path):
     nb.cells.append(nbformat.v4.new_code_cell("1 / 0"))
     nbformat.write(nb, first)
     with pytest.raises(ReportError) as info:
-        ev.build_report(built["study"], lang="en", formats=("html",), progress=False, notebooks_dir=notebooks)
+        ev.build_report(study, lang="en", formats=("html",), progress=False, notebooks_dir=notebooks)
     message = str(info.value)
-    kept = built["study"].reports_dir / "notebooks" / "en" / first.name
+    kept = study.reports_dir / "notebooks" / "en" / first.name
     assert kept.exists()
     executed = nbformat.read(kept, as_version=4)
     failing = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"
@@ -120,6 +127,7 @@ def test_failing_notebook_is_named_and_kept(built, tmp_path):
     assert f"notebook {first.name} failed in cell {failing[0]} of the executed notebook" in message
     assert 'starting "1 / 0"' in message and "ZeroDivisionError: division by zero" in message
     assert str(kept) in message
+    assert str(project) not in kept.read_text(encoding="utf-8")  # scrubbed of machine paths, failed or not
 
 
 # ---------------------------------------------------------------- the learning report's content (issue: full report)
@@ -188,8 +196,9 @@ def test_no_published_count_below_threshold(built):
             if entry["threshold"] is None:
                 continue
             frame = pd.read_csv(tables / f"{name}.{lang}.csv")
+            groups = set(pd.read_parquet(study.processed_dir / "interviewees.parquet")["group"])
             counts = [c for c in frame.columns if c in {"respondents", "households", "n", "n_before", "n_after", "n_pairs",
-                                                         "n_stayers", "n_leavers"} or "(N=" in c]
+                                                         "n_stayers", "n_leavers"} | groups]
             assert counts, name
             for column in counts:
                 values = pd.to_numeric(frame[column], errors="coerce")
@@ -247,3 +256,78 @@ def test_learning_report_in_headless_chromium(built, lang, tmp_path):
     shot = tmp_path / f"report-{lang}.png"
     run_chromium(chromium, tmp_path, html.as_uri(), f"--screenshot={shot}", "--window-size=1024,1400")
     assert shot.stat().st_size > 10_000
+
+
+def test_publication_gate_passes_and_is_recorded(built):
+    manifest = json.loads((built["study"].reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    for lang in ("nl", "en"):
+        gate = manifest["builds"][lang]["publication_gate"]
+        assert gate["passed"] and gate["disclosed"] == 0 and gate["primary"] > 0 and gate["complementary"] > 0, gate
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_published_tables_hide_what_the_gate_hides(built, lang):
+    """Every count, share or derived number the gate hides is empty in the exported table, in both languages."""
+    from evaluation.report.results import study_results
+
+    study = built["study"]
+    cells = study_results(study)["publication"]
+    hidden = cells[cells["status"].isin(["primary", "complementary", "derived"])]
+    tables = study.reports_dir / "tables"
+    response = pd.read_csv(tables / f"response.{lang}.csv")
+    rows = {f"{w}|{g}": i for i, (w, g) in enumerate(zip(response["wave"], response["group"]))}
+    checked = 0
+    for r in hidden[hidden["table"] == "response"].itertuples():
+        assert pd.isna(response.at[rows[r.row], r.column]), (r.row, r.column)
+        checked += 1
+    code_group = pd.read_csv(tables / f"code_group.{lang}.csv")
+    freq = study_results(study)["code_group"]
+    codes = sorted(freq["code"].unique())
+    for r in hidden[hidden["table"] == "code_group"].itertuples():
+        assert pd.isna(code_group.at[codes.index(r.row), r.column]), (r.row, r.column)
+        checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_text_quotes_no_count_the_gate_hides(built, lang):
+    """The aspects list and the joint display quote a code's or theme's total only where the gate shows it."""
+    from evaluation.report.results import study_results
+
+    study = built["study"]
+    cells = study_results(study)["publication"]
+    html = built["outputs"][lang]["html"].read_text(encoding="utf-8")
+    total = int(cells.loc[(cells["table"] == "interviewees") & (cells["column"] == "total"), "value"].iloc[0])
+    for table, pattern in (("code_total", "({n}/{total})"), ("joint", "{n}/{total};")):
+        part = cells[cells["table"] == table]
+        shown = set(part.loc[part["status"] == "published", "value"].astype(int))
+        for value in part.loc[part["status"] != "published", "value"].astype(int):
+            if value not in shown:  # a shown total of the same size may print the same text
+                assert pattern.format(n=value, total=total) not in html, (table, value)
+
+
+def test_appendix_a_lists_only_this_builds_tables(built):
+    tables = built["study"].reports_dir / "tables"
+    for lang in ("nl", "en"):
+        log = json.loads((tables / f"_published.{lang}.json").read_text(encoding="utf-8"))
+        assert "stale_table" not in log
+        assert set(log) == {p.name.split(".")[0] for p in tables.glob(f"*.{lang}.csv")}
+    assert "From an earlier build" not in built["outputs"]["nl"]["html"].read_text(encoding="utf-8")
+
+
+def test_no_machine_paths_in_reports_or_processed_data(built):
+    import socket
+
+    base = str(built["base"])
+    needles = {base, str(Path(base).resolve()), str(ROOT), str(Path.home())}
+    host = socket.gethostname()
+    if len(host) >= 4:
+        needles.add(host)
+    study = built["study"]
+    checked = 0
+    for folder in (study.reports_dir, study.processed_dir):
+        for path, text in _texts(folder):
+            for needle in needles:
+                assert needle not in text, f"{path.relative_to(built['base'])} holds {needle!r}"
+            checked += 1
+    assert checked > 50

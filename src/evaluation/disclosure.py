@@ -1108,7 +1108,9 @@ def _apply_derived(ps, pub, wanted):
 
 
 def _cost(cell):
-    return (1 if cell.kind in ("total", "size") else 0, cell.value, 0 if cell.kind == "share" else 1)
+    """Inner counts first, then totals and numbers quoted in the text, group sizes last; smaller first."""
+    rank = {"size": 2, "total": 1, "number": 1}.get(cell.kind, 0)
+    return (rank, cell.value, 0 if cell.kind == "share" else 1)
 
 
 def protect(published_set, *, threshold, protection=None, small_group=10, sensitive_zero=False,

@@ -34,6 +34,31 @@ LABELS: dict[str, dict[str, str]] = {
     "share_respondents": {"nl": "Aandeel in respons", "en": "Share of respondents"},
     "share_population": {"nl": "Aandeel in straat", "en": "Share of street"},
     "suppressed": {"nl": "<{n}", "en": "<{n}"},
+    "hidden_mark": {"nl": "·", "en": "·"},
+    "note_primary": {"nl": "<{n}: minder dan {n} personen, niet getoond.",
+                     "en": "<{n}: fewer than {n} people, not shown."},
+    "note_hidden": {"nl": "·: niet getoond, zodat een verborgen aantal niet uit andere getallen in dit rapport terug te "
+                          "rekenen is.",
+                    "en": "·: not shown, so that a hidden count cannot be worked out from other numbers in this report."},
+    "pp": {"nl": "procentpunt", "en": "pp"},
+    "audit_passed": {
+        "nl": ("**Controle op terugrekenen.** Alle {cells} getallen over personen in de tabellen en de tekst van dit rapport "
+               "zijn samen beoordeeld (één publicatiepoort): {primary} kleine aantallen zijn niet getoond, {complementary} "
+               "andere aantallen zijn verborgen zodat de kleine niet terug te rekenen zijn, en {derived} percentages, "
+               "gemiddelden en intervallen die op een verborgen aantal rusten ook. Daarna is voor elk van de {audited} "
+               "verborgen of gevoelige aantallen met lineair programmeren berekend wat een lezer die álle gepubliceerde "
+               "getallen combineert er nog over kan weten: geen enkel aantal is te herleiden; de kleinste marge is {width}."),
+        "en": ("**Check against recombination.** All {cells} numbers about people in the tables and text of this report were "
+               "assessed together (one publication gate): {primary} small counts are not shown, {complementary} other counts "
+               "are hidden so that the small ones cannot be worked out, and so are {derived} percentages, means and intervals "
+               "resting on a hidden count. Then, for each of the {audited} hidden or sensitive counts, linear programming "
+               "computed what a reader who combines every published number can still learn about it: none can be "
+               "recovered; the narrowest range is {width}."),
+    },
+    "audit_failed": {
+        "nl": "**Controle op terugrekenen: niet geslaagd.** Dit rapport had niet gemaakt mogen worden.",
+        "en": "**Check against recombination: failed.** This report should not have been built.",
+    },
     "resident": {"nl": "Bewoners", "en": "Residents"},
     "entrepreneur": {"nl": "Ondernemers", "en": "Entrepreneurs"},
     "municipal_staff": {"nl": "Gemeentemedewerkers", "en": "Municipal staff"},
@@ -212,6 +237,7 @@ LABELS: dict[str, dict[str, str]] = {
     "suppressed_cells": {"nl": "Onderdrukte cellen", "en": "Suppressed cells"},
     "primary": {"nl": "Primair", "en": "Primary"},
     "complementary": {"nl": "Aanvullend", "en": "Complementary"},
+    "derived": {"nl": "Afgeleid", "en": "Derived"},
     "caption_suppression": {
         "nl": "Onderdrukking van kleine aantallen per gepubliceerde tabel",
         "en": "Suppression of small counts per published table",

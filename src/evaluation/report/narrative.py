@@ -187,6 +187,13 @@ def _ranked_codes(results: dict, ctx, aspect: str) -> pd.DataFrame:
     return part.sort_values(["n_cases", "code"], ascending=[False, True])
 
 
+def _count_of(row, ctx) -> str:
+    """" (n/N)" for a code over all interviewees, where the publication gate allows both numbers."""
+    if ctx.gate.shown("code_total", row["code"], "n") and ctx.gate.shown("interviewees", "interviewees", "total"):
+        return f" ({fmt_int(row['n_cases'], ctx.lang)}/{fmt_int(row['n_cases_total'], ctx.lang)})"
+    return ""
+
+
 def interviews_summary(results: dict, ctx) -> str:
     """Most mentioned strength and limitation, as 'n of N interviews'."""
     lang = ctx.lang
@@ -198,10 +205,13 @@ def interviews_summary(results: dict, ctx) -> str:
         top = part.iloc[0]
         label = _md(_code_label(top["code"], ctx))
         n, total = fmt_int(top["n_cases"], lang), fmt_int(top["n_cases_total"], lang)
+        count = ""
+        if _count_of(top, ctx):  # only where the publication gate allows the numbers
+            count = f" ({n} van {total} interviews)" if lang == "nl" else f" ({n} of {total} interviews)"
         if lang == "nl":
-            parts.append(f"{t(aspect, lang).lower()}: ‘{label}’ ({n} van {total} interviews)")
+            parts.append(f"{t(aspect, lang).lower()}: ‘{label}’{count}")
         else:
-            parts.append(f"{t(aspect, lang).lower()}: “{label}” ({n} of {total} interviews)")
+            parts.append(f"{t(aspect, lang).lower()}: “{label}”{count}")
     lead = "In de interviews werd het vaakst genoemd als " if lang == "nl" else "In the interviews, the most mentioned "
     return lead + "; ".join(parts) + "."
 
@@ -245,6 +255,39 @@ def attrition_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
     out = table.copy()
     out.insert(0, "characteristic", [_variable_label(r, ctx) for _, r in out.iterrows()])
     return out[["characteristic", "n_stayers", "n_leavers", "mean_stayers", "mean_leavers", "smd"]]
+
+
+def _gate_key(*parts) -> str:
+    from .gate import SEP
+
+    return SEP.join(str(p) for p in parts)
+
+
+def attrition_gate(table: pd.DataFrame) -> dict:
+    """Publication-gate spec of :func:`attrition_table` (rows of the results' ``attrition`` table)."""
+    levels = [_gate_key(v, lv) if isinstance(lv, str) else _gate_key(v, "·mean") for v, lv in zip(table["variable"], table["level"])]
+    bases = [_gate_key(v, "all") for v in table["variable"]]
+    return {"table": "attrition", "rows": levels,
+            "cells": {"mean_stayers": "mean_stayers", "mean_leavers": "mean_leavers",
+                      "n_stayers": ("attrition", "n_stayers", bases), "n_leavers": ("attrition", "n_leavers", bases)}}
+
+
+def response_gate(table: pd.DataFrame) -> dict:
+    """Publication-gate spec of the response table (rows of the results' ``response`` table)."""
+    return {"table": "response", "rows": [_gate_key(w, g) for w, g in zip(table["wave"], table["group"])],
+            "cells": {c: c for c in ("respondents", "households", "share_respondents", "response_rate")}}
+
+
+def change_gate(results: dict) -> dict:
+    """Publication-gate spec of :func:`change_table`."""
+    return {"table": "change", "rows": list(results["change"]["outcome"]),
+            "cells": {c: c for c in ("n_before", "n_after", "n_pairs")}}
+
+
+def subgroup_gate(subgroup: pd.DataFrame) -> dict:
+    """Publication-gate spec of :func:`subgroup_table`."""
+    rows = [_gate_key(v, g, o) for v, g, o in zip(subgroup["variable"], subgroup["group"], subgroup["outcome"])]
+    return {"table": "subgroup", "rows": rows, "cells": {"n_pairs": "n_pairs", "paired": "estimate"}}
 
 
 def weighting(table: pd.DataFrame, ctx) -> str:
@@ -406,11 +449,6 @@ def subgroup_table(subgroup: pd.DataFrame, ctx) -> pd.DataFrame:
     return out if subgroup["variable"].nunique() > 1 else out.drop(columns="variable")
 
 
-def subgroup_blocks(table: pd.DataFrame) -> list[str]:
-    """Columns that make separate tables for complementary suppression."""
-    return [c for c in ("variable", "scale") if c in table]
-
-
 def subgroup_plot_data(published: pd.DataFrame, ctx) -> pd.DataFrame:
     """Published (suppressed) subgroup rows with their numeric CI, for the small-multiple plot."""
     out = published.rename(columns={"scale": "outcome", "paired": "estimate"}).copy()
@@ -444,12 +482,17 @@ def interviews_intro(ctx) -> str:
     lang = ctx.lang
     n = int(ctx.interviewees["case"].nunique())
     groups = ctx.interviewees["group"].value_counts()
-    listing = ", ".join(f"{_md(ctx.t(g).lower())} {fmt_int(k, lang)}" for g, k in groups.items())
+    # group sizes only as the publication gate allows (a group of one is never shown with its size)
+    listing = ", ".join(f"{_md(ctx.t(g).lower())}" + (f" {fmt_int(k, lang)}" if _size_shown(ctx, g) else "")
+                        for g, k in groups.items())
+    shown_n = fmt_int(n, lang) if ctx.gate.shown("interviewees", "interviewees", "total") else (
+        "Meerdere" if lang == "nl" else "Several")
+    n = shown_n
     if lang == "nl":
-        return (f"Er zijn {fmt_int(n, lang)} mensen geïnterviewd ({listing}). De tabel toont per code hoeveel "
+        return (f"Er zijn {n} mensen geïnterviewd ({listing}). De tabel toont per code hoeveel "
                 "geïnterviewden per groep het onderwerp noemden (prevalentie, ‘n van N’). Aantallen van 1 of 2 tonen we "
                 "niet, om geïnterviewden in kleine groepen te beschermen.")
-    return (f"{fmt_int(n, lang)} people were interviewed ({listing}). The table shows per code how many interviewees in "
+    return (f"{n} people were interviewed ({listing}). The table shows per code how many interviewees in "
             "each group mentioned the topic (prevalence, ‘n of N’). Counts of 1 or 2 are not shown, to protect "
             "interviewees in small groups.")
 
@@ -465,25 +508,49 @@ def _code_label(code, ctx) -> str:
     return label
 
 
+def _size_shown(ctx, group) -> bool:
+    return ctx.gate.shown("interviewees", "interviewees", str(group))
+
+
+def group_headers(freq: pd.DataFrame, ctx) -> dict:
+    """Column headers of the code × group table: the group's label, with its size where the gate allows."""
+    totals = freq.groupby("group")["n_cases_total"].max()
+    return {g: f"{ctx.t(g)} (N={int(totals[g])})" if _size_shown(ctx, g) else ctx.t(g) for g in totals.index}
+
+
+def code_group_gate(table: pd.DataFrame, freq: pd.DataFrame) -> dict:
+    """Publication-gate spec of :func:`code_group_table` (its ``code_id`` column holds the row keys)."""
+    groups = list(freq.groupby("group", sort=False)["n_cases_total"].max().index)
+    return {"table": "code_group", "rows": [str(c) for c in table["code_id"]], "cells": {g: g for g in groups if g in table}}
+
+
 def code_group_table(freq: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Wide: one row per code (with aspect), one column per group: interviewees mentioning it."""
+    """Wide: one row per code (with aspect), one column per group id: interviewees mentioning it.
+
+    ``code_id`` (last column) keeps the code for the publication gate; headers come from
+    :func:`group_headers`.
+    """
     frame = ctx.study.coding_frame.table.set_index("code")
     wide = freq.pivot_table(index="code", columns="group", values="n_cases", aggfunc="sum", observed=True)
-    totals = freq.groupby("group")["n_cases_total"].max()
-    wide.columns = [f"{ctx.t(g)} (N={int(totals[g])})" for g in wide.columns]
+    order = list(freq.groupby("group", sort=False)["n_cases_total"].max().index)
+    wide = wide[[g for g in order if g in wide.columns]]
+    wide.columns = [str(g) for g in wide.columns]
     wide = wide.reset_index()
     wide.insert(1, "aspect", [ctx.t(frame.loc[c, "aspect"]) if c in frame.index and isinstance(frame.loc[c, "aspect"], str)
                               else ctx.theme_label(frame.loc[c, "theme"]) if c in frame.index else "" for c in wide["code"]])
+    wide["code_id"] = wide["code"].astype(str)
     wide["code"] = wide["code"].map(lambda c: _code_label(c, ctx))
     return wide
 
 
 def group_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if c.endswith(")") and "(N=" in c]
+    """The group columns of :func:`code_group_table`."""
+    return [c for c in table.columns if c not in ("code", "aspect", "code_id", "suppressed")]
 
 
-def heatmap_data(published: pd.DataFrame, ctx) -> pd.DataFrame:
-    return published.set_index("code")[group_columns(published)].astype(float).rename_axis(None)
+def heatmap_data(published: pd.DataFrame, ctx, headers: dict) -> pd.DataFrame:
+    cols = group_columns(published)
+    return (published.set_index("code")[cols].astype(float).rename(columns=headers).rename_axis(None))
 
 
 def aspects(results: dict, ctx) -> str:
@@ -491,8 +558,7 @@ def aspects(results: dict, ctx) -> str:
     lang = ctx.lang
     lines = []
     for aspect in ("opportunity", "strength", "limitation"):
-        items = [f"{_md(_code_label(r['code'], ctx))} ({fmt_int(r['n_cases'], lang)}/{fmt_int(r['n_cases_total'], lang)})"
-                 for _, r in _ranked_codes(results, ctx, aspect).iterrows()]
+        items = [f"{_md(_code_label(r['code'], ctx))}{_count_of(r, ctx)}" for _, r in _ranked_codes(results, ctx, aspect).iterrows()]
         if items:
             lines.append(f"- **{t(aspect, lang)}**: " + "; ".join(items))
     lead = ("Kansen, krachten en beperkingen van gebiedsgericht werken (aantal geïnterviewden dat het noemde):\n\n"
@@ -570,10 +636,11 @@ def joint_table(joint: pd.DataFrame, ctx) -> pd.DataFrame:
         survey = ("–" if pd.isna(r["survey_estimate"]) else
                   f"{fmt_num(r['survey_estimate'], 2, lang, sign=True)} {fmt_ci(r['survey_ci_low'], r['survey_ci_high'], 2, lang)}")
         cases = r["interview_cases"]
-        shown_cases = cases if pd.isna(cases) or cases == 0 or cases >= ctx.study.min_cell_interviews else None
+        shown = (ctx.gate.shown("joint", r["theme"], "n") and cases >= ctx.study.min_cell_interviews
+                 and ctx.gate.shown("interviewees", "interviewees", "total"))
         interviews = ("–" if pd.isna(cases) else
-                      f"{fmt_int(shown_cases, lang) if shown_cases is not None else t('suppressed', lang, n=ctx.study.min_cell_interviews)}"
-                      f"/{fmt_int(r['interview_cases_total'], lang)}; {t(str(r['interview_tone']), lang)}")
+                      (f"{fmt_int(cases, lang)}/{fmt_int(r['interview_cases_total'], lang)}; " if shown else "")
+                      + t(str(r["interview_tone"]), lang))
         quote = r["quote"] if isinstance(r["quote"], str) else "–"
         rows.append({"theme": ctx.theme_label(r["theme"]), "survey": survey, "interviews": interviews,
                      "quote": quote, "verdict": t(str(r["verdict"]), lang)})
@@ -695,8 +762,21 @@ def suppression_table(ctx) -> pd.DataFrame:
             if entry.get("threshold") is not None:
                 rows.append({"table": entry["caption"], "threshold": f"< {entry['threshold']}",
                              "suppressed_cells": entry["suppressed_cells"], "primary": entry["primary"],
-                             "complementary": entry["complementary"]})
-    return pd.DataFrame(rows, columns=["table", "threshold", "suppressed_cells", "primary", "complementary"])
+                             "complementary": entry["complementary"], "derived": entry.get("derived", 0)})
+    return pd.DataFrame(rows, columns=["table", "threshold", "suppressed_cells", "primary", "complementary", "derived"])
+
+
+def audit_summary(ctx) -> str:
+    """One paragraph on the publication gate and the intruder audit of this build."""
+    summary = ctx.gate.summary()
+    audit = ctx.gate.audit
+    hidden = audit[~audit["published"].astype(bool)] if len(audit) else audit
+    finite = (hidden["upper"] - hidden["lower"]).replace([float("inf")], float("nan")).dropna() if len(hidden) else hidden
+    width = fmt_int(finite.min(), ctx.lang) if len(finite) else "–"
+    key = "audit_passed" if summary["passed"] else "audit_failed"
+    return t(key, ctx.lang, cells=fmt_int(summary["cells"], ctx.lang), audited=fmt_int(summary["audited"], ctx.lang),
+             primary=fmt_int(summary["primary"], ctx.lang), complementary=fmt_int(summary["complementary"], ctx.lang),
+             derived=fmt_int(summary["derived"], ctx.lang), width=width)
 
 
 def appendix_repro(ctx) -> str:

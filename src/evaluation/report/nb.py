@@ -19,6 +19,7 @@ import json
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import Study, load_study
@@ -137,8 +138,16 @@ class ReportContext:
 
         display(Markdown(text))
 
+    @cached_property
+    def gate(self):
+        """The build's publication gate (:class:`evaluation.report.gate.Gate`)."""
+        from .gate import Gate
+
+        return Gate(self.results["publication"], self.results["audit"])
+
     def table(self, frame: pd.DataFrame, *, name: str, caption: str, count_cols=(), dependent_cols=None,
-              by=None, total_rows=None, totals="columns", formats=None, labels=None, min_count=None) -> None:
+              by=None, total_rows=None, totals="columns", formats=None, labels=None, min_count=None,
+              gate=None) -> None:
         """Publish a table: suppress small cells, save CSV + XLSX, show it formatted.
 
         Parameters
@@ -150,9 +159,11 @@ class ReportContext:
         caption : str
         count_cols : sequence of str
             Columns holding counts of people; cells below ``privacy.min_cell``
-            are suppressed, with complementary suppression.
+            are suppressed, with complementary suppression (within this table only;
+            tables whose counts a reader can combine with other tables take `gate`).
         dependent_cols : mapping or sequence, optional
             Columns derived from the counts (percentages, means); blanked with them.
+            With `gate`: ``{column: [columns it rests on]}``.
         by : str or list, optional
             Columns that define independent blocks for complementary suppression.
         total_rows : boolean Series, optional
@@ -167,6 +178,20 @@ class ReportContext:
         min_count : int, optional
             Suppression threshold (default ``privacy.min_cell``; interview tables
             pass ``privacy.min_cell_interviews``).
+        gate : dict, optional
+            Take the decisions of the build's publication gate instead of suppressing
+            here: ``{"table": gate table, "rows": [row key per row of frame],
+            "cells": {column: gate column}}``; a gate column may also be a tuple
+            ``(gate table, gate column)`` or ``(gate table, gate column, row keys)``.
+            Columns of `dependent_cols` (``{count column: [columns]}``) are hidden
+            with the count they rest on.
+
+        Notes
+        -----
+        Marks say what they mean: a count below the threshold shows ``<N`` (only in
+        count columns, and only when the hidden value is below N); a count hidden to
+        protect another one, and every derived number (share, mean, interval) hidden
+        with its count, shows ``·``; a note under the table explains both.
 
         The published (suppressed) table is kept in ``ctx.published[name]``.
         """
@@ -178,7 +203,9 @@ class ReportContext:
         published = frame.reset_index(drop=True)
         min_count = self.study.min_cell if min_count is None else min_count
         log = pd.DataFrame(columns=["row", "column", "reason"])
-        if count_cols:
+        if gate is not None:
+            published, log = self._gated(published, gate, dependent_cols)
+        elif count_cols:
             is_total = (pd.Series(False, index=published.index) if total_rows is None
                         else pd.Series(total_rows).reset_index(drop=True).astype(bool))
             inner = suppress_small_cells(
@@ -192,21 +219,26 @@ class ReportContext:
         stem = f"{name}.{self.lang}"
         write_csv(published, self.tables_dir / f"{stem}.csv")  # text cells formula-safe (escape.formula_safe)
         write_xlsx(published, self.tables_dir / f"{stem}.xlsx", sheet_name=name)
-        self._log_suppression(name, caption, published, log, min_count if count_cols else None)
+        gated = gate is not None or bool(count_cols)
+        self._log_suppression(name, caption, published, log, min_count if gated else None)
 
         shown = published.drop(columns=["suppressed"], errors="ignore")
         formats = formats or {}
-        marker = self.t("suppressed", n=min_count)
+        marks = self._marks(frame.reset_index(drop=True), log, min_count)
 
-        def render(value, column) -> str:
+        def render(i, value, column) -> str:
             """The cell's text (escaped for HTML where it is used)."""
             kind = formats.get(column)
+            if (i, column) in marks:
+                return marks[i, column]
             if pd.isna(value) if not isinstance(value, (list, tuple)) else False:
-                return marker if column in self._suppressed_columns(log) else "–"
+                return "–"
             if kind == "int":
                 return fmt_num(value, 0, self.lang)
             if kind in ("pct", "pct1"):
                 return fmt_pct(value, 1 if kind == "pct1" else 0, self.lang)
+            if kind == "pp":
+                return fmt_num(100 * value, 0, self.lang, sign=True) + "\u00a0" + self.t("pp")
             if kind and kind.startswith("num"):
                 return fmt_num(value, int(kind[3:]), self.lang)
             if kind == "p":
@@ -215,8 +247,8 @@ class ReportContext:
                 return fmt_num(value, 2, self.lang)
             return self.t(str(value))
 
-        def cell(j, column, value) -> str:
-            text = html.escape(str(render(value, column)))
+        def cell(i, j, column, value) -> str:
+            text = html.escape(str(render(i, value, column)))
             if j == 0:
                 return f'<th scope="row">{text}</th>'
             if column in formats or isinstance(value, (int, float)):
@@ -226,18 +258,68 @@ class ReportContext:
         header = "".join(f'<th scope="col">{html.escape(str((labels or {}).get(c, self.t(str(c)))))}</th>'
                          for c in shown.columns)
         body = "".join(
-            "<tr>" + "".join(cell(j, c, v) for j, (c, v) in enumerate(row.items())) + "</tr>"
-            for _, row in shown.iterrows()
+            "<tr>" + "".join(cell(i, j, c, v) for j, (c, v) in enumerate(row.items())) + "</tr>"
+            for i, row in shown.iterrows()
         )
+        note = self._marks_note(marks, min_count)
+        foot = f'<tfoot><tr><td colspan="{len(shown.columns)}">{html.escape(note)}</td></tr></tfoot>' if note else ""
         display(HTML(
             f'<table class="report-table"><caption>{html.escape(str(caption))}</caption>'
-            f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+            f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>{foot}</table>"
         ))
         self.published[name] = published
 
-    @staticmethod
-    def _suppressed_columns(log: pd.DataFrame) -> set:
-        return set(log["column"]) if len(log) else set()
+    def _gated(self, published: pd.DataFrame, gate: dict, dependent_cols) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Hide the cells the publication gate hides; derived columns follow their counts."""
+        rows = list(gate["rows"])
+        if len(rows) != len(published):
+            raise ValueError(f"gate rows: {len(rows)} keys for a table of {len(published)} rows")
+        log = []
+        for display_col, gate_col in gate.get("cells", {}).items():
+            # a gate column, or (gate table, gate column) or (gate table, gate column, row keys of its own)
+            spec = gate_col if isinstance(gate_col, tuple) else (gate["table"], gate_col)
+            table, column = spec[0], spec[1]
+            for i, key in enumerate(spec[2] if len(spec) > 2 else rows):
+                status = self.gate.status(table, key, column)
+                if status in ("primary", "complementary", "derived"):
+                    log.append((i, display_col, "dependent" if status == "derived" else status))
+        hidden = {(i, c) for i, c, _ in log}
+        if dependent_cols is not None:
+            if isinstance(dependent_cols, dict):
+                pairs = [(c, d) for c, deps in dependent_cols.items() for d in ([deps] if isinstance(deps, str) else deps)]
+            else:
+                deps = [dependent_cols] if isinstance(dependent_cols, str) else list(dependent_cols)
+                pairs = [(c, d) for c in gate.get("cells", {}) for d in deps]
+            for count_col, dep in pairs:
+                for i in range(len(published)):
+                    if (i, count_col) in hidden and (i, dep) not in hidden:
+                        hidden.add((i, dep))
+                        log.append((i, dep, "dependent"))
+        out = published.copy()
+        for i, column, _ in log:
+            numeric = pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column])
+            out[column] = out[column].astype(float) if numeric else out[column].astype(object)
+            out.loc[i, column] = np.nan
+        out["suppressed"] = [any(r == i for r, _, _ in log) for i in range(len(out))]
+        return out, pd.DataFrame(log, columns=["row", "column", "reason"])
+
+    def _marks(self, true: pd.DataFrame, log: pd.DataFrame, min_count: int) -> dict:
+        """Per hidden cell its mark: ``<N`` for a primary count below N, else the neutral mark."""
+        marks = {}
+        for row, column, reason in log[["row", "column", "reason"]].itertuples(index=False):
+            value = true.at[row, column] if row in true.index and column in true.columns else None
+            below = reason == "primary" and isinstance(value, (int, float, np.number)) and 0 < value < min_count
+            marks[row, column] = self.t("suppressed", n=min_count) if below else self.t("hidden_mark")
+        return marks
+
+    def _marks_note(self, marks: dict, min_count: int) -> str:
+        used = set(marks.values())
+        parts = []
+        if self.t("suppressed", n=min_count) in used:
+            parts.append(self.t("note_primary", n=min_count))
+        if self.t("hidden_mark") in used:
+            parts.append(self.t("note_hidden"))
+        return " ".join(parts)
 
     def _log_suppression(self, name, caption, published, log, min_count):
         path = self.tables_dir / f"_published.{self.lang}.json"
@@ -249,6 +331,7 @@ class ReportContext:
             "suppressed_cells": int(len(log)),
             "primary": int((log["reason"] == "primary").sum()) if len(log) else 0,
             "complementary": int((log["reason"] == "complementary").sum()) if len(log) else 0,
+            "derived": int((log["reason"] == "dependent").sum()) if len(log) else 0,
         }
         path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
 

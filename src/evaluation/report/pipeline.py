@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Study, _project_root, load_study
 from ..importer import file_sha256, import_study
 
-__all__ = ["build_report", "ReportError", "KERNEL_NAME", "FORMATS", "report_paths", "notebook_paths"]
+__all__ = ["build_report", "ReportError", "KERNEL_NAME", "FORMATS", "report_paths", "notebook_paths", "scrub_paths"]
 
 KERNEL_NAME = "evaluation"
 FORMATS = ("html", "docx", "pdf")
@@ -74,6 +74,67 @@ def _kernel_config():
     if os.name == "nt" or len(os.fsencode(jupyter_runtime_dir())) + 50 > 100:
         return Config()
     return Config({"KernelManager": {"transport": "ipc"}})
+
+
+def _publication_gate(study: Study, progress: bool):
+    """Compute (or read) the results and the publication gate; refuse to build when the audit fails."""
+    from .gate import Gate
+    from .results import study_results
+
+    results = study_results(study)
+    gate = Gate(results["publication"], results["audit"])
+    if not gate.passed:
+        leaks = gate.audit[gate.audit["disclosed"].astype(bool)]
+        listing = "\n".join(f"  - {r.table} / {r.row} / {r.column}: a reader can narrow it to "
+                             f"[{r.lower:g}, {r.upper:g}] ({r.reason})" for r in leaks.head(20).itertuples())
+        raise ReportError(
+            f"the intruder audit found {len(leaks)} hidden count(s) that a reader can recover from the published "
+            f"numbers; no report is written:\n{listing}\n"
+            "Raise privacy.min_cell / min_cell_interviews, merge small groups, or publish fewer breakdowns.")
+    summary = gate.summary()
+    _say(progress, f"publication gate: {summary['primary']} small, {summary['complementary']} complementary and "
+                   f"{summary['derived']} derived cells hidden; audit of {summary['audited']} cells passed")
+    return gate
+
+
+def _relative(path, start) -> str:
+    """`path` relative to `start` (POSIX separators), so no machine path reaches an executed notebook."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
+
+
+def scrub_paths(path: Path, *, root: Path, notebooks: Path | None = None) -> None:
+    """Remove machine paths from a file under ``reports/`` (an executed notebook, a JSON file).
+
+    The folder of the source notebooks becomes ``notebooks``, the project root ``.``,
+    the user's home folder ``~`` and the host name ``<host>``; papermill's record of
+    the environment is dropped.
+
+    Parameters
+    ----------
+    path : Path
+        File to rewrite in place (UTF-8 text).
+    root : Path
+        The project root.
+    notebooks : Path, optional
+        The folder the source notebooks came from (default ``root / "notebooks"``).
+    """
+    import socket
+
+    text = path.read_text(encoding="utf-8")
+    source = Path(notebooks) if notebooks is not None else Path(root) / "notebooks"
+    replacements = [(str(source.resolve()), "notebooks"), (str(source), "notebooks"),
+                    (str(Path(root).resolve()), "."), (str(Path(root)), "."), (str(Path.home()), "~")]
+    host = socket.gethostname()
+    for old, new in replacements:
+        if old and old not in ("/", "."):
+            text = text.replace(old + "/", new + "/").replace(old, new)
+    if host and len(host) >= 4:
+        text = text.replace(host, "<host>")
+    if path.suffix == ".ipynb":
+        nb = json.loads(text)
+        nb.get("metadata", {}).get("papermill", {}).pop("environment_variables", None)
+        text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def _failed_cell(path: Path, exc) -> str:
@@ -162,13 +223,21 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     info = import_study(study, force=force_import, progress=progress)
     timings["import"] = round(time.perf_counter() - started, 2)
 
+    gate = _publication_gate(study, progress)
+    timings["results"] = round(time.perf_counter() - started - timings["import"], 2)
+
     paths = report_paths(study, lang)
     for key in ("notebooks", "tables", "figures"):
         paths[key].mkdir(parents=True, exist_ok=True)
-    notebooks = notebook_paths(notebooks_dir or _project_root(study.path) / "notebooks")
+    # Appendix A lists the tables of this build only
+    (paths["tables"] / f"_published.{lang}.json").unlink(missing_ok=True)
+    root = _project_root(study.path)
+    notebooks = notebook_paths(notebooks_dir or root / "notebooks")
     _ensure_kernel()
     kernel_config = _kernel_config()
-    parameters = {"study": str(study.path), "lang": lang, "output_dir": str(paths["dir"])}
+    # kernels run in the project root, so the parameters can be relative paths (no machine path in the notebooks)
+    parameters = {"study": _relative(study.path, root), "lang": lang, "output_dir": _relative(paths["dir"], root)}
+    source_dir = notebooks[0].parent
     executed = []
     for index, notebook in enumerate(notebooks, 1):
         target = paths["notebooks"] / notebook.name
@@ -177,14 +246,17 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         try:
             pm.execute_notebook(
                 str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
-                progress_bar=progress, cwd=str(notebook.parent), log_output=False, config=kernel_config,
+                progress_bar=progress, cwd=str(root), log_output=False, config=kernel_config,
             )
         except pm.PapermillExecutionError as exc:
+            where = _failed_cell(target, exc)
+            scrub_paths(target, root=root, notebooks=source_dir)
             raise ReportError(
-                f"notebook {notebook.name} failed in {_failed_cell(target, exc)}: {exc.ename}: {exc.evalue}\n"
+                f"notebook {notebook.name} failed in {where}: {exc.ename}: {exc.evalue}\n"
                 f"The executed notebook is kept for inspection: {target}"
             ) from None
         timings[notebook.name] = round(time.perf_counter() - t0, 2)
+        scrub_paths(target, root=root, notebooks=source_dir)
         executed.append(target)
 
     title = study.title.get(lang, study.id)
@@ -205,11 +277,12 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
 
     manifest_path = paths["manifest"]
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    root = _project_root(study.path)
 
     def rel(p):
         p = Path(p)
-        return str(p.relative_to(root)) if p.is_relative_to(root) else p.name
+        if not p.is_absolute():
+            return p.as_posix()
+        return p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
 
     manifest.update({"study": study.id, "synthetic": study.synthetic, "versions": _versions()})
     manifest.setdefault("builds", {})[lang] = {
@@ -220,6 +293,7 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         "notebooks": [rel(p) for p in executed],
         "outputs": {fmt: {"path": rel(p), "sha256": file_sha256(p)} for fmt, p in outputs.items()},
         "timings_seconds": timings,
+        "publication_gate": gate.summary(),
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     _say(progress, f"done in {timings['total']} s")

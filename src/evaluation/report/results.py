@@ -26,7 +26,7 @@ __all__ = ["study_results", "RESULT_TABLES", "primary_coder", "fpc_population"]
 RESULT_TABLES = (
     "response", "attrition", "weighting", "scores", "reliability", "item_stats", "change", "model", "ordinal",
     "items", "binary", "likert", "subgroup", "mde", "frequencies", "frequencies_theme", "frequencies_aspect",
-    "code_group", "cooccurrence", "agreement", "quotes", "framework", "joint",
+    "code_group", "cooccurrence", "agreement", "quotes", "framework", "joint", "publication", "audit",
 )
 
 _MDE_SIZES = (25, 50, 75, 100, 150, 200)
@@ -87,9 +87,14 @@ def _code_fingerprint() -> str:
 
 
 def _cache_key(study: Study) -> str:
+    """What the cached results depend on: input hashes, package version and code, configuration text.
+
+    Files are named by their name only, so the key holds no machine path.
+    """
     info = json.loads((study.processed_dir / "import.json").read_text(encoding="utf-8"))
-    return json.dumps({"inputs": info["inputs"], "version": version("evaluation"), "code": _code_fingerprint(),
-                       "config": {str(p): p.read_text(encoding="utf-8") for p in study.config_files}}, sort_keys=True)
+    inputs = {Path(p).name: h for p, h in info["inputs"].items()}
+    return json.dumps({"inputs": inputs, "version": version("evaluation"), "code": _code_fingerprint(),
+                       "config": {p.name: p.read_text(encoding="utf-8") for p in study.config_files}}, sort_keys=True)
 
 
 def study_results(study, *, cache: bool = True) -> dict[str, pd.DataFrame]:
@@ -380,6 +385,10 @@ def _compute(study: Study) -> dict[str, pd.DataFrame]:
     tables = _survey(study)
     if study.codings_file is not None:
         tables.update(_interviews(study, _survey_by_theme(tables)))
+    from .gate import publication
+
+    # the publication gate: which counts every published table and sentence may show
+    tables["publication"], tables["audit"] = publication(tables, study)
     for name in RESULT_TABLES:
         tables.setdefault(name, pd.DataFrame())
         tables[name] = _parquet_safe(tables[name])
