@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as sps
 
 from evaluation.compare import compare_waves
 from evaluation.models import ModelFitWarning, change_model
-from evaluation.stats import mean_ci, proportion_ci
 
 WAVES = ["before", "after"]
 G1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
@@ -57,27 +56,96 @@ def test_partial_overlap_pairs_and_cross_sections():
 
 
 def test_descriptives_use_fpc_weights_and_agree_codes():
+    # External references (R 4.2.2, survey 4.1.1); the before wave is written out with
+    # pd.DataFrame({"y": <before answers>, "w": <their weights>}).to_csv("before.csv"):
+    # d <- read.csv("before.csv"); d$N <- 60                  # 30 answers of N = 60
+    # m <- svymean(~y, des <- svydesign(ids = ~1, fpc = ~N, data = d))
+    #   3.5, SE 0.188002201014262, confint(m, df = degf(des)) 3.115492325699441 3.884507674300559
+    # 16 of 30 agree (4 or 5); the Wilson interval with FPC is the one of n / (1 - n/N) = 60
+    #   answers: prop.test(32, 60, correct = FALSE)$conf.int 0.408934270271579 0.653720939585615
+    # des <- svydesign(ids = ~1, weights = ~w, data = d)
+    #   svymean(~y, des): 3.41834259181296, confint(., df = degf(des)) 2.80748803243133 4.02919715119459
+    #   svymean(~I(y >= 4), des): 0.5178081807952587, confint 0.3188023646197035 0.7168139969708139
     rng = np.random.default_rng(4)
     ids = [f"r{i}" for i in range(30)]
     df = long(dict(zip(ids, rng.integers(1, 6, 30))), dict(zip(ids[:25], rng.integers(1, 6, 25))),
               w=rng.uniform(0.5, 2, 55))
     row = compare_waves(df, outcomes="y", population=60, agree={"y": [4, 5]}).iloc[0]
-    before = df.loc[df["wave"] == "before", "y"]
-    ref = mean_ci(before, population=60)
-    assert (row["mean_before_ci_low"], row["mean_before_ci_high"]) == pytest.approx((ref["ci_low"], ref["ci_high"]))
-    # Cochran (1977, eq. 2.12) / R survey with fpc: SE = sqrt(1 - n/N) * s / sqrt(n), n = 30 of N = 60
-    half = sps.t.ppf(0.975, 29) * before.std(ddof=1) / np.sqrt(30) * np.sqrt(1 - 30 / 60)
-    assert row["mean_before_ci_high"] - row["mean_before"] == pytest.approx(half)
-    agree = proportion_ci(before.isin([4, 5]).astype(float), population=60)
-    assert row["pct_agree_before"] == pytest.approx(100 * agree["proportion"])
-    assert row["pct_agree_before_ci_low"] == pytest.approx(100 * agree["ci_low"])
-    weighted = compare_waves(df, outcomes="y", weights="w").iloc[0]
-    b = df[df["wave"] == "before"]
-    assert weighted["mean_before"] == pytest.approx(np.average(b["y"], weights=b["w"]))
+    assert row["mean_before"] == pytest.approx(3.5)
+    assert (row["mean_before_ci_low"], row["mean_before_ci_high"]) == pytest.approx(
+        (3.115492325699441, 3.884507674300559), abs=1e-12)
+    assert row["pct_agree_before"] == pytest.approx(100 * 16 / 30)
+    assert (row["pct_agree_before_ci_low"], row["pct_agree_before_ci_high"]) == pytest.approx(
+        (40.8934270271579, 65.3720939585615), abs=1e-10)
+    weighted = compare_waves(df, outcomes="y", weights="w", agree={"y": [4, 5]}).iloc[0]
+    assert weighted["mean_before"] == pytest.approx(3.41834259181296, abs=1e-12)
+    assert (weighted["mean_before_ci_low"], weighted["mean_before_ci_high"]) == pytest.approx(
+        (2.80748803243133, 4.02919715119459), abs=1e-10)
+    assert weighted["pct_agree_before"] == pytest.approx(51.78081807952587, abs=1e-10)
+    assert (weighted["pct_agree_before_ci_low"], weighted["pct_agree_before_ci_high"]) == pytest.approx(
+        (31.88023646197035, 71.68139969708139), abs=1e-10)
     assert weighted["estimate"] == pytest.approx(row["estimate"])  # tests stay unweighted
     # everyone in the population answered: zero-width interval
     full = compare_waves(df, outcomes="y", population=30).iloc[0]
     assert full["mean_before_ci_low"] == pytest.approx(full["mean_before"])
+
+
+DESIGN = pd.read_csv(Path(__file__).parent / "data" / "design_survey.csv")
+
+
+def test_descriptives_with_homes_as_clusters_match_r_survey():
+    # tests/data/design_survey.csv: 197 adults in 115 of 200 homes. Wave "before" = all of
+    # them, wave "after" = the first 150 rows (88 homes). R 4.2.2, survey 4.1.1:
+    # d <- read.csv("tests/data/design_survey.csv"); d$N_homes <- 200
+    # for (dd in list(d, d[1:150, ])) {des <- svydesign(ids = ~home, fpc = ~N_homes, data = dd)
+    #   m <- svymean(~y, des); confint(m, df = degf(des)); svymean(~yes, des) likewise
+    #   svymean(~y, svydesign(ids = ~home, weights = ~w, fpc = ~N_homes, data = dd)) likewise}
+    #   before y   3.3347208121827410 (3.2388586734364218, 3.4305829509290602), df 114
+    #   before yes 0.4670050761421319 (0.4187182646079078, 0.5152918876763561)
+    #   before y, weights w 3.3318054338299739 (3.2323545560062548, 3.4312563116536929)
+    #   after y    3.3566666666666669 (3.2235984782813154, 3.4897348550520184), df 87
+    #   after yes  0.4666666666666667 (0.4029172445209159, 0.5304160888124174)
+    #   after y, weights w  3.3477149321266970 (3.2102025990324403, 3.4852272652209537)
+    waves = pd.concat([DESIGN.assign(wave="before"), DESIGN.iloc[:150].assign(wave="after")])
+    waves["wave"] = pd.Categorical(waves["wave"], categories=WAVES, ordered=True)
+    table = compare_waves(waves, outcomes=["y", "yes"], subject="person", cluster="home", population=200,
+                          agree={"yes": [1]})
+    y, yes = table.iloc[0], table.iloc[1]
+    tol = 1e-9
+    assert (y["mean_before"], y["mean_before_ci_low"], y["mean_before_ci_high"]) == pytest.approx(
+        (3.3347208121827410, 3.2388586734364218, 3.4305829509290602), abs=tol)
+    assert (y["mean_after"], y["mean_after_ci_low"], y["mean_after_ci_high"]) == pytest.approx(
+        (3.3566666666666669, 3.2235984782813154, 3.4897348550520184), abs=tol)
+    assert (yes["pct_agree_before"], yes["pct_agree_before_ci_low"], yes["pct_agree_before_ci_high"]) == \
+        pytest.approx((46.70050761421319, 41.87182646079078, 51.52918876763561), abs=1e-7)
+    assert (yes["pct_agree_after_ci_low"], yes["pct_agree_after_ci_high"]) == pytest.approx(
+        (40.29172445209159, 53.04160888124174), abs=1e-7)
+    assert y["n_pairs"] == 150
+    weighted = compare_waves(waves, outcomes="y", subject="person", cluster="home", population=200,
+                             weights="w").iloc[0]
+    assert (weighted["mean_before"], weighted["mean_before_ci_low"], weighted["mean_before_ci_high"]) == \
+        pytest.approx((3.3318054338299739, 3.2323545560062548, 3.4312563116536929), abs=tol)
+    assert (weighted["mean_after_ci_low"], weighted["mean_after_ci_high"]) == pytest.approx(
+        (3.2102025990324403, 3.4852272652209537), abs=tol)
+    # the clusters widen the interval compared with treating the 197 adults as a simple sample
+    flat = compare_waves(waves, outcomes="y", subject="person", population=360).iloc[0]
+    assert flat["mean_before_ci_high"] - flat["mean_before_ci_low"] < y["mean_before_ci_high"] - y["mean_before_ci_low"]
+
+
+def test_paired_p_value_kept_when_no_interval_exists():
+    # Issue 11, bug 2: ten pairs, nine changes of +1 and one 0. R 4.2.2:
+    # wilcox.test(c(rep(1, 9), 0), rep(0, 10), paired = TRUE, correct = TRUE, exact = FALSE,
+    #             conf.int = TRUE): V = 45, p-value = 0.00335343645495, CI NaN NaN with the
+    # warning "cannot compute confidence interval when all observations are zero or tied".
+    ids = [f"p{i}" for i in range(10)]
+    df = long(dict(zip(ids, [0.0] * 10)), dict(zip(ids, [1.0] * 9 + [0.0])))
+    row = compare_waves(df, outcomes="y", paired_method="wilcoxon").iloc[0]
+    assert row["statistic"] == 45
+    assert row["p_value"] == pytest.approx(0.00335343645495, abs=1e-12)
+    assert row["p_adjusted"] == row["p_value"]
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert row["note"] == "paired: every non-zero difference equals 1: no confidence interval can be computed"
+    assert row["estimate"] == 1
 
 
 def test_groups_families_and_holm():

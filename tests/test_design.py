@@ -5,7 +5,8 @@ Data: tests/data/design_survey.csv, 197 adults in 115 of the street's 200 homes
 ``y`` and a yes/no answer ``yes``. Population: 200 homes, 360 adults; margins
 tenure owner 150 / rent 210 and age 18-39 110 / 40-64 140 / 65+ 110.
 
-Reference values from R 4.x, survey 4.1.1::
+Reference values from R 4.2.2 Patched (2022-11-10 r83330), survey 4.1.1 (re-run for issue 11,
+all agree to 1e-10 or better)::
 
     library(survey)
     d <- read.csv("tests/data/design_survey.csv")

@@ -41,8 +41,9 @@ def panel(n=120, sd_subject=0.6, sd_residual=0.5, shift=0.3, p_answer=0.6, seed=
 
 
 # --------------------------------------------------------------------------- change_model
-# Reference values below come from R 4.2.2 with lme4 1.1-31 and lmerTest 3.1-3 (run on the
-# development machine; the tests do not need R). `contest1D(..., confint = TRUE)` gives the
+# Reference values below come from R 4.2.2 Patched (2022-11-10 r83330) with lme4 1.1-31,
+# lmerTest 3.1-3 and Matrix 1.5-3 (re-run for issue 11; every stored digit reproduced; the
+# tests do not need R). `contest1D(..., confint = TRUE)` gives the
 # t interval estimate ± qt(0.975, df) * se.
 def test_dietox_matches_lmertest():
     # R: dietox <- read.csv("tests/data/dietox.csv")
@@ -457,14 +458,22 @@ def test_ordinal_cluster_se_matches_sandwich_vcovcl(housing):
 
 def test_ordinal_cluster_se_ignores_duplicated_answers(housing):
     # Duplicating every row within its subject doubles the naive information but not the
-    # cluster-robust one: SE changes only by the small-sample factor ratio.
+    # cluster-robust one. R 4.2.2, MASS 7.3-58.2, sandwich 3.0-2, on the same 400 rows
+    # (housing.sample(400, random_state=1) written to sample.csv, columns Sat, Cont, resident):
+    # s <- read.csv("sample.csv"); s$Sat <- factor(s$Sat, c("Low", "Medium", "High"), ordered = TRUE)
+    # s$Cont <- factor(s$Cont, c("Low", "High"))
+    # for (d in list(s, rbind(s, s))) {fit <- MASS::polr(Sat ~ Cont, data = d, Hess = TRUE)
+    #   sqrt(sandwich::vcovCL(fit, cluster = ~ resident, type = "HC1")["ContHigh", "ContHigh"])}
+    #   once: ContHigh 0.122905699883806, SE 0.192007121275986
+    #   twice: ContHigh 0.122905708224143, SE 0.191765451564568
+    # (statsmodels' optimum differs from polr's by ~3e-5 in the coefficient.)
     sample = housing.sample(400, random_state=1)
     once = ordinal_change_model(sample, outcome="sat", wave="Cont", subject="resident")
     twice = ordinal_change_model(pd.concat([sample, sample]), outcome="sat", wave="Cont", subject="resident")
-    g, k = 400, 3
-    ratio = np.sqrt(((2 * g - 1) / (2 * g - k)) / ((g - 1) / (g - k)))
+    assert once["estimate"] == pytest.approx(0.122905699883806, abs=1e-4)
     assert twice["estimate"] == pytest.approx(once["estimate"], abs=1e-5)
-    assert twice["se"] == pytest.approx(once["se"] * ratio, rel=1e-4)
+    assert once["se"] == pytest.approx(0.192007121275986, rel=1e-5)
+    assert twice["se"] == pytest.approx(0.191765451564568, rel=1e-5)
     assert twice["n_subjects"] == 400 and twice["n_obs"] == 800
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from evaluation.design import survey_mean
 from evaluation.models import _as_names, _levels, _numeric_outcome, _require_columns
 from evaluation.stats import (
     adjust_pvalues,
@@ -57,47 +58,67 @@ def _population_for(population, by, level):
     return population[level]
 
 
-def _describe(values: pd.Series, weights: pd.Series | None, population, confidence, prefix: str) -> dict:
-    """Mean and CI of one wave; NaN when fewer than two answers."""
+def _design_mean(values: pd.Series, weights, clusters, population, confidence) -> tuple[float, float, float]:
+    """(mean, low, high) of one wave: :func:`mean_ci`, or :func:`survey_mean` with clusters."""
+    if clusters is None:
+        res = mean_ci(values, weights=None if weights is None else weights[values.index], population=population,
+                      confidence=confidence)
+        return res["mean"], res["ci_low"], res["ci_high"]
+    frame = pd.DataFrame({"value": values.to_numpy(dtype=float), "cluster": clusters[values.index].to_numpy()})
+    if weights is not None:
+        frame["weight"] = weights[values.index].to_numpy(dtype=float)
+    res = survey_mean(frame, value="value", cluster="cluster", population=population,
+                      weight=None if weights is None else "weight", confidence=confidence)
+    return res["mean"], res["ci_low"], res["ci_high"]
+
+
+def _describe(values: pd.Series, weights: pd.Series | None, clusters: pd.Series | None, population,
+              confidence, prefix: str) -> dict:
+    """Mean and CI of one wave; NaN when fewer than two answers (or two clusters)."""
     keep = values.notna()
-    if keep.sum() < 2:
-        return {prefix: np.nan, f"{prefix}_ci_low": np.nan, f"{prefix}_ci_high": np.nan}
-    res = mean_ci(values[keep], weights=None if weights is None else weights[keep],
-                  population=population, confidence=confidence)
-    return {prefix: res["mean"], f"{prefix}_ci_low": res["ci_low"], f"{prefix}_ci_high": res["ci_high"]}
+    out = {prefix: np.nan, f"{prefix}_ci_low": np.nan, f"{prefix}_ci_high": np.nan}
+    if keep.sum() < 2 or (clusters is not None and clusters[keep].nunique() < 2):
+        return out
+    est, low, high = _design_mean(values[keep], weights, clusters, population, confidence)
+    return {prefix: est, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
 
 
-def _agreement(values: pd.Series, codes, weights, population, confidence, prefix: str) -> dict:
-    """Percentage of answers in `codes` with a Wilson (unweighted) or linearised (weighted) CI."""
+def _agreement(values: pd.Series, codes, weights, clusters, population, confidence, prefix: str) -> dict:
+    """Percentage of answers in `codes` with a Wilson (simple random sample) or linearised
+    (weights or clusters) CI."""
     answered = values.dropna()
     out = {prefix: np.nan, f"{prefix}_ci_low": np.nan, f"{prefix}_ci_high": np.nan}
     if len(answered) == 0 or (weights is not None and len(answered) < 2):
         return out
     hit = answered.isin(codes).astype(float)
-    if weights is None:
+    if weights is None and clusters is None:
         res = proportion_ci(hit, population=population, confidence=confidence)
         est, low, high = res["proportion"], res["ci_low"], res["ci_high"]
     else:
-        res = mean_ci(hit, weights=weights[answered.index], population=population, confidence=confidence)
-        est, low, high = res["mean"], max(res["ci_low"], 0.0), min(res["ci_high"], 1.0)
+        if len(answered) < 2 or (clusters is not None and clusters[answered.index].nunique() < 2):
+            return out
+        est, low, high = _design_mean(hit, weights, clusters, population, confidence)
+        low, high = max(low, 0.0), min(high, 1.0)
     return {prefix: 100 * est, f"{prefix}_ci_low": 100 * low, f"{prefix}_ci_high": 100 * high}
 
 
-def _compare_one(frame, outcome, *, wave, subject, first, last, weights, population, codes,
+def _compare_one(frame, outcome, *, wave, subject, first, last, weights, cluster, population, codes,
                  paired_method, independent_method, confidence) -> dict:
     """All columns of one outcome within one group."""
     b_rows, a_rows = frame[frame[wave] == first], frame[frame[wave] == last]
     b, a = b_rows[outcome], a_rows[outcome]
     w_b = None if weights is None else b_rows[weights]
     w_a = None if weights is None else a_rows[weights]
+    c_b = None if cluster is None else b_rows[cluster]
+    c_a = None if cluster is None else a_rows[cluster]
     pairs = pd.merge(b_rows[[subject, outcome]].dropna(), a_rows[[subject, outcome]].dropna(),
                      on=subject, suffixes=("_before", "_after"))
     row = {"n_before": int(b.notna().sum()), "n_after": int(a.notna().sum()), "n_pairs": len(pairs)}
-    row |= _describe(b, w_b, population, confidence, "mean_before")
-    row |= _describe(a, w_a, population, confidence, "mean_after")
+    row |= _describe(b, w_b, c_b, population, confidence, "mean_before")
+    row |= _describe(a, w_a, c_a, population, confidence, "mean_after")
     if codes is not None:
-        row |= _agreement(b, codes, w_b, population, confidence, "pct_agree_before")
-        row |= _agreement(a, codes, w_a, population, confidence, "pct_agree_after")
+        row |= _agreement(b, codes, w_b, c_b, population, confidence, "pct_agree_before")
+        row |= _agreement(a, codes, w_a, c_a, population, confidence, "pct_agree_after")
     notes = []
     row |= dict.fromkeys(_PAIRED_FIELDS, np.nan)
     if len(pairs) < 2:
@@ -107,6 +128,8 @@ def _compare_one(frame, outcome, *, wave, subject, first, last, weights, populat
             res = paired_test(pairs[f"{outcome}_before"], pairs[f"{outcome}_after"],
                               method=paired_method, confidence=confidence)
             row |= {k: res[k] for k in _PAIRED_FIELDS}
+            if res["note"]:  # e.g. no interval when every change is the same: p-value kept
+                notes.append(f"paired: {res['note']}")
         except ValueError as exc:
             notes.append(f"paired test not possible: {exc}")
     row |= dict.fromkeys(_CS_FIELDS.values(), np.nan)
@@ -134,6 +157,7 @@ def compare_waves(
     by=None,
     population=None,
     weights=None,
+    cluster=None,
     agree=None,
     adjust="holm",
     families=None,
@@ -169,10 +193,18 @@ def compare_waves(
         the waves is paired in neither group.
     population : int or dict, optional
         Population size N for the finite-population correction of the
-        descriptive CIs; with `by`, a dict ``{level: N}``. None: no correction.
+        descriptive CIs (people, or homes with `cluster`); with `by`, a dict
+        ``{level: N}``. None: no correction.
     weights : str, optional
         Column of sampling weights (e.g. from :func:`rake`) for the descriptive
         means and percentages. The tests are unweighted.
+    cluster : str, optional
+        Column of the sampled unit the respondents belong to (e.g. ``"home"``) when
+        homes were sampled and their residents asked. The descriptive means and
+        percentages then use :func:`evaluation.design.survey_mean` with the homes as
+        clusters (R's ``svymean`` on ``svydesign(ids = ~home, fpc = ~N_homes)``, t
+        interval on clusters − 1 df), and `population` is the number of *homes*.
+        The tests are not clustered (see :func:`change_model` with ``household=``).
     agree : dict, optional
         ``{outcome: codes}``: answer codes counted as agreeing (e.g.
         ``{"coh1": [4, 5]}``); adds the pct_agree columns.
@@ -197,20 +229,23 @@ def compare_waves(
           answering in both waves.
         - mean_before, mean_before_ci_low, mean_before_ci_high, mean_after,
           mean_after_ci_low, mean_after_ci_high : (weighted) mean per wave with t
-          CI, FPC applied (:func:`mean_ci`).
+          CI, FPC applied (:func:`mean_ci`; :func:`evaluation.design.survey_mean`
+          with `cluster`).
         - pct_agree_before, pct_agree_before_ci_low, pct_agree_before_ci_high,
           pct_agree_after, pct_agree_after_ci_low, pct_agree_after_ci_high (only
           with `agree`): percentage of answers
           in the agree codes; Wilson CI with FPC (:func:`proportion_ci`), or the
-          linearised CI of a weighted mean when `weights` is given (clipped to
-          0–100).
+          linearised CI of a weighted mean when `weights` or `cluster` is given
+          (clipped to 0–100).
         - estimate, ci_low, ci_high, statistic, df, p_value, effect_size,
           effect_ci_low, effect_ci_high, effect_size_name, method : the paired
           change after − before on the pairs (:func:`paired_test`).
         - p_adjusted : p_value adjusted within family and group.
         - cs_estimate, cs_ci_low, cs_ci_high, cs_p_value, cs_method : after −
           before between everyone answering each wave (:func:`independent_test`).
-        - note : why a value is missing ("" when complete).
+        - note : why a value is missing ("" when complete), e.g. "paired: every
+          non-zero difference equals 1: no confidence interval can be computed"
+          (the p-value is still reported, as R's ``wilcox.test`` does).
 
     Notes
     -----
@@ -218,8 +253,9 @@ def compare_waves(
     over the :math:`n_p` pairs. Cross-sectional difference:
     :math:`\\bar y_{after} - \\bar y_{before}` over all respondents of each wave
     (these samples overlap in the panel members, so its p-value is
-    conservative when answers correlate positively). FPC factor
-    :math:`\\sqrt{(N-n)/(N-1)}` on the descriptive standard errors only. For a
+    conservative when answers correlate positively). Finite-population factor
+    :math:`\\sqrt{1 - n/N}` (Cochran 1977, §2.5; R ``survey`` with ``fpc``) on the
+    descriptive standard errors only. For a
     model that uses every answer at once, see :func:`change_model`.
 
     References
@@ -255,6 +291,8 @@ def compare_waves(
         columns["by"] = by
     if weights is not None:
         columns["weights"] = weights
+    if cluster is not None:
+        columns["cluster"] = cluster
     if isinstance(data, pd.DataFrame) and {"scale", "score"} <= set(data.columns) and not set(outcomes) <= set(
         data.columns
     ):
@@ -306,7 +344,7 @@ def compare_waves(
         for outcome in outcomes:
             rows.append({"outcome": outcome, "group": level, "family": families[outcome]} | _compare_one(
                 part, outcome, wave=wave, subject=subject, first=first, last=last, weights=weights,
-                population=n_pop, codes=None if agree is None else agree.get(outcome),
+                cluster=cluster, population=n_pop, codes=None if agree is None else agree.get(outcome),
                 paired_method=paired_method, independent_method=independent_method, confidence=confidence,
             ))
     table = pd.DataFrame(rows)
