@@ -636,6 +636,12 @@ class Study:
     screen_names: list[str] = field(default_factory=list)
     screen_streets: list[str] = field(default_factory=list)
     allow_external_paths: bool = False
+    #: publication gate (see the method guide): minimum width of a reader's interval for a hidden
+    #: count, and the group size below which "everyone in the group" is disclosive; None = defaults
+    privacy_protection: int | None = None
+    privacy_protection_interviews: int | None = None
+    privacy_small_group: int | None = None
+    privacy_small_group_interviews: int | None = None
 
     @property
     def wave_ids(self) -> list[str]:
@@ -865,8 +871,9 @@ def load_study(path: str | os.PathLike) -> Study:
         approved_code = c.get(interviews, "approved_code", "interviews", str, required=False)
 
     privacy = c.get(data, "privacy", "", dict, required=False, default={}) or {}
+    gate_keys = ("protection", "protection_interviews", "small_group", "small_group_interviews")
     c.unknown_keys(privacy, {"min_cell", "min_cell_interviews", "round_to", "pseudonym_key_env", "demo_key",
-                             "screen_names", "screen_streets"}, "privacy")
+                             "screen_names", "screen_streets", *gate_keys}, "privacy")
     screen = {}
     for key in ("screen_names", "screen_streets"):
         screen[key] = c.get(privacy, key, "privacy", list, required=False, default=[]) or []
@@ -878,6 +885,7 @@ def load_study(path: str | os.PathLike) -> Study:
     min_cell = c.number(privacy, "min_cell", "privacy", whole=True, low=low, high=high, default=10)
     min_cell_interviews = c.number(privacy, "min_cell_interviews", "privacy", whole=True, low=low, high=high, default=3)
     round_to = c.number(privacy, "round_to", "privacy", whole=True, low=1, high=high)
+    gate = {f"privacy_{k}": c.number(privacy, k, "privacy", whole=True, low=1, high=high) for k in gate_keys}
     key_env = c.get(privacy, "pseudonym_key_env", "privacy", str, required=False, default="EVALUATION_PSEUDONYM_KEY")
     if isinstance(key_env, str) and not (key_env and key_env.replace("_", "a").isalnum() and key_env.isascii()
                                          and not key_env[0].isdigit()):
@@ -958,6 +966,7 @@ def load_study(path: str | os.PathLike) -> Study:
         screen_names=screen["screen_names"],
         screen_streets=screen["screen_streets"],
         allow_external_paths=bool(external),
+        **gate,
     )
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..disclosure import PublishedSet, protect
 
-__all__ = ["publication", "Gate", "GATE_COLUMNS", "SEP"]
+__all__ = ["publication", "declare", "Gate", "GATE_COLUMNS", "AUDIT_COLUMNS", "SEP"]
 
 SEP = "|"
 #: Columns of the gate's cell table (cached as the results table ``publication``).
@@ -208,6 +208,40 @@ def _setting(study, name: str, default):
     return default if value is None else value
 
 
+def declare(results: dict, study) -> dict[str, tuple[PublishedSet, dict]]:
+    """Every count the report publishes, per population, with the rules that protect it.
+
+    Parameters
+    ----------
+    results : dict of DataFrame
+        The study's results tables.
+    study : Study
+        Thresholds and settings from ``privacy``.
+
+    Returns
+    -------
+    dict
+        ``{"survey": (PublishedSet, rules), "interviews": (PublishedSet, rules)}`` for the
+        populations that have numbers; ``rules`` are the keyword arguments of
+        :func:`evaluation.protect` and :func:`evaluation.intruder_audit` (``threshold``,
+        ``protection``, ``small_group``). Every cell is declared as shown; the
+        protection decides what to hide.
+    """
+    out = {}
+    survey = _survey_set(results, study)
+    if len(survey):
+        out["survey"] = (survey, {"threshold": study.min_cell,
+                                  "protection": _setting(study, "protection", study.min_cell),
+                                  "small_group": _setting(study, "small_group", study.min_cell)})
+    interviews = _interview_set(results, study)
+    if len(interviews):
+        threshold = study.min_cell_interviews
+        out["interviews"] = (interviews, {"threshold": threshold,
+                                          "protection": _setting(study, "protection_interviews", max(threshold - 1, 1)),
+                                          "small_group": _setting(study, "small_group_interviews", 10)})
+    return out
+
+
 def publication(results: dict, study) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Decide, for the whole build, which declared counts and derived numbers are published.
 
@@ -237,19 +271,11 @@ def publication(results: dict, study) -> tuple[pd.DataFrame, pd.DataFrame]:
     False
     """
     parts, audits = [], []
-    specs = (("survey", _survey_set(results, study), study.min_cell, _setting(study, "protection", study.min_cell),
-              _setting(study, "small_group", study.min_cell)),
-             ("interviews", _interview_set(results, study), study.min_cell_interviews,
-              _setting(study, "protection_interviews", max(study.min_cell_interviews - 1, 1)),
-              _setting(study, "small_group_interviews", study.min_cell_interviews)))
-    for population, ps, threshold, width, small_group in specs:
-        if not len(ps):
-            continue
+    for population, (ps, rules) in declare(results, study).items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a failure is in the audit, and refused by the build
-            protection = protect(ps, threshold=threshold, protection=width, small_group=small_group)
-        cells = protection.cells.assign(population=population)
-        parts.append(cells)
+            protection = protect(ps, **rules)
+        parts.append(protection.cells.assign(population=population))
         audits.append(protection.audit.assign(population=population))
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=GATE_COLUMNS)
     audit = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=AUDIT_COLUMNS)
@@ -275,12 +301,17 @@ class Gate:
     audit: pd.DataFrame
 
     def __post_init__(self):
-        self._status = {(t, r, c): s for t, r, c, s in
-                        zip(self.cells["table"], self.cells["row"], self.cells["column"], self.cells["status"])}
+        keys = list(zip(self.cells["table"], self.cells["row"], self.cells["column"]))
+        self._status = dict(zip(keys, self.cells["status"]))
+        self._kind = dict(zip(keys, self.cells["kind"]))
 
     def status(self, table: str, row, column: str) -> str | None:
         """The status of a declared cell, or None when the gate does not know it."""
         return self._status.get((str(table), str(row), str(column)))
+
+    def kind(self, table: str, row, column: str) -> str | None:
+        """The kind of a declared cell ("count", "total", "size", "number", "share", "mean"), or None."""
+        return self._kind.get((str(table), str(row), str(column)))
 
     def shown(self, table: str, row, column: str) -> bool:
         """Whether the cell may be shown: declared and published, or not declared at all."""

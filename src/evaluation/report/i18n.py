@@ -35,6 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
     "share_population": {"nl": "Aandeel in straat", "en": "Share of street"},
     "suppressed": {"nl": "<{n}", "en": "<{n}"},
     "hidden_mark": {"nl": "·", "en": "·"},
+    "interviewee": {"nl": "Geïnterviewde", "en": "Interviewee"},
     "note_primary": {"nl": "<{n}: minder dan {n} personen, niet getoond.",
                      "en": "<{n}: fewer than {n} people, not shown."},
     "note_hidden": {"nl": "·: niet getoond, zodat een verborgen aantal niet uit andere getallen in dit rapport terug te "

@@ -605,7 +605,9 @@ def quotes(table: pd.DataFrame, ctx) -> str:
     blocks = []
     for theme, part in table.groupby("theme", sort=True):
         row = part.iloc[0]
-        blocks.append(f"**{_md(ctx.theme_label(theme))}**\n\n> {_md(row['quote'])}\n>\n> — {_md(ctx.t(row['group']))} ({_md(row['speaker'].split()[-1])})")
+        # a speaker from a group too small to publish is not named by group (a group of one is a person)
+        who = ctx.t(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
+        blocks.append(f"**{_md(ctx.theme_label(theme))}**\n\n> {_md(row['quote'])}\n>\n> — {_md(who)} ({_md(row['speaker'].split()[-1])})")
     lead = ("Citaten komen alleen uit passages waarvoor de geïnterviewde toestemming gaf, en zijn gecontroleerd op namen, "
             "adressen en herkenbare functies.\n\n" if ctx.lang == "nl" else
             "Quotes come only from passages the interviewee approved, and were screened for names, addresses and "

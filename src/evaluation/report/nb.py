@@ -284,6 +284,13 @@ class ReportContext:
                 if status in ("primary", "complementary", "derived"):
                     log.append((i, display_col, "dependent" if status == "derived" else status))
         hidden = {(i, c) for i, c, _ in log}
+        rounded = []
+        if self.study.round_to:  # shown counts are rounded, as the gate assumed (a reader knows them ± unit / 2)
+            for display_col, gate_col in gate.get("cells", {}).items():
+                spec = gate_col if isinstance(gate_col, tuple) else (gate["table"], gate_col)
+                keys = spec[2] if len(spec) > 2 else rows
+                if all(self.gate.kind(spec[0], k, spec[1]) in ("count", "total", "size", "number") for k in keys):
+                    rounded.append(display_col)
         if dependent_cols is not None:
             if isinstance(dependent_cols, dict):
                 pairs = [(c, d) for c, deps in dependent_cols.items() for d in ([deps] if isinstance(deps, str) else deps)]
@@ -300,6 +307,9 @@ class ReportContext:
             numeric = pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column])
             out[column] = out[column].astype(float) if numeric else out[column].astype(object)
             out.loc[i, column] = np.nan
+        for column in rounded:
+            unit = self.study.round_to
+            out[column] = unit * np.floor(pd.to_numeric(out[column], errors="coerce") / unit + 0.5)
         out["suppressed"] = [any(r == i for r, _, _ in log) for i in range(len(out))]
         return out, pd.DataFrame(log, columns=["row", "column", "reason"])
 

@@ -373,7 +373,8 @@ def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.Dat
     else:
         out["agreement"] = pd.DataFrame(columns=["code", "n_units", "n_coders", "krippendorff_alpha"])
 
-    quotes = ev.select_quotes(primary, n=1, seed=1, key=study.pseudonym_key())
+    quotes = ev.select_quotes(primary, n=1, seed=1, key=study.pseudonym_key(),
+                              names=study.screen_names, streets=study.screen_streets)
     out["quotes"] = quotes.reset_index(drop=True)
     out["framework"] = ev.framework_matrix(primary, rows="case", columns="theme", cases=cases).reset_index()
     theme_quotes = out["quotes"].drop_duplicates("theme")
