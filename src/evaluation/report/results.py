@@ -189,7 +189,13 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     out["reliability"] = ev.reliability(responses[responses["wave"] == first], scales=defs, confidence=study.confidence)
     out["item_stats"] = ev.reliability(responses[responses["wave"] == first], scales=defs, level="item")
 
-    change = ev.compare_waves(wide, outcomes=scales, population=population, adjust=study.adjust,
+    # descriptive means: residents sampled through their homes -> homes as clusters, FPC on the homes
+    # (as survey::svydesign(ids = ~home, fpc = ~homes)); without a household column, people as the units
+    clustered = "household" in wide
+    cluster = "household" if clustered else None
+    homes = study.population_size if (study.fpc and clustered) else None
+    desc_population = homes if clustered else population
+    change = ev.compare_waves(wide, outcomes=scales, population=desc_population, cluster=cluster, adjust=study.adjust,
                               families=family_of, confidence=study.confidence)
     change.insert(1, "theme", change["outcome"].map(theme_of))
     change["scale_min"] = [0.0 if defs[s]["rescale_0_10"] else defs[s]["min"] for s in change["outcome"]]
@@ -211,7 +217,8 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     ordinal_items = items[items["level"] == "ordinal"]
     agree = inst.agree_codes()
     family = {r.item: r.theme for r in items.itertuples()}
-    item_change = ev.compare_waves(responses, outcomes=list(ordinal_items["item"]), population=population,
+    item_change = ev.compare_waves(responses, outcomes=list(ordinal_items["item"]), population=desc_population,
+                                   cluster=cluster if "household" in responses else None,
                                    agree={i: agree[i] for i in ordinal_items["item"] if i in agree},
                                    families=family, adjust="fdr_bh", confidence=study.confidence)
     item_change.insert(1, "theme", item_change["outcome"].map(family))
@@ -237,9 +244,12 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     for variable in study.groups or ([group_var] if group_var else []):
         by_population = None
         var_margins = study.population_margins.get(variable)
-        if var_margins and population:  # residents per level, in proportion to the homes
+        if var_margins and clustered and study.fpc:  # homes per level
+            by_population = dict(var_margins)
+        elif var_margins and population:  # residents per level, in proportion to the homes
             by_population = {k: v * population / sum(var_margins.values()) for k, v in var_margins.items()}
-        part = ev.compare_waves(wide, outcomes=scales, by=variable, population=by_population, adjust=study.adjust,
+        part = ev.compare_waves(wide, outcomes=scales, by=variable, population=by_population, cluster=cluster,
+                                adjust=study.adjust,
                                 families=family_of, confidence=study.confidence)
         part.insert(0, "variable", variable)
         part.insert(2, "theme", part["outcome"].map(theme_of))

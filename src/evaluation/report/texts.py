@@ -74,7 +74,8 @@ TEXT = {
                "({adjust}). Dat is vooraf vastgelegd. Alle andere toetsen zijn **verkennend**: de panelvergelijking "
                "(gepaarde toets, met d_z), de vergelijking van de twee metingen als geheel, losse stellingen, ja/nee-vragen "
                "(gecorrigeerd per thema), subgroepen en de ordinale modellen. Beschrijvende gemiddelden en percentages "
-               "hebben een correctie voor de eindige populatie, omdat een groot deel van de straat meedeed. "
+               "houden er rekening mee dat bewoners via hun woning zijn benaderd (woningen als clusters) en hebben een "
+               "correctie voor de eindige populatie van woningen, omdat een groot deel van de straat meedeed. "
                "Alle intervallen zijn {confidence}-betrouwbaarheidsintervallen."),
         "en": ("**Analysis.** Per theme, statements are combined into a scale (mean of the answered statements, after "
                "reversing negatively worded ones). The **primary outcome** is one estimate per scale: the change according "
@@ -84,8 +85,9 @@ TEXT = {
                "adjusted together for multiple testing ({adjust}). This was fixed in advance. All other tests are "
                "**exploratory**: the panel comparison (paired test, with d_z), the comparison of the two waves as wholes, "
                "single statements, yes/no questions (adjusted within their theme), subgroups and the ordinal models. "
-               "Descriptive means and percentages are corrected for the finite population, because a large part of the "
-               "street took part. All intervals are {confidence} confidence intervals."),
+               "Descriptive means and percentages account for residents being reached through their homes (homes as "
+               "clusters) and are corrected for the finite population of homes, because a large part of the street took "
+               "part. All intervals are {confidence} confidence intervals."),
     },
     "adjust_holm": {"nl": "Holm", "en": "Holm"},
     "adjust_fdr_bh": {"nl": "Benjamini–Hochberg", "en": "Benjamini–Hochberg"},
