@@ -331,3 +331,27 @@ def test_no_machine_paths_in_reports_or_processed_data(built):
                 assert needle not in text, f"{path.relative_to(built['base'])} holds {needle!r}"
             checked += 1
     assert checked > 50
+
+
+@pytest.mark.xdist_group("determinism")
+def test_two_builds_from_the_same_inputs_are_byte_identical(tmp_path):
+    """Processed data, results, HTML, CSV, XLSX, DOCX, figures and executed notebooks: the same bytes twice.
+
+    Only the two logs (``import.json`` and ``manifest.json``, which record when and how long) may differ.
+    """
+    study_path = make_demo_project(tmp_path)
+    study = ev.load_study(study_path)
+    runs = []
+    for _ in range(2):
+        shutil.rmtree(study.processed_dir, ignore_errors=True)
+        shutil.rmtree(study.reports_dir, ignore_errors=True)
+        ev.build_report(study_path, lang="en", formats=("html", "docx"), progress=False,
+                        notebooks_dir=ROOT / "notebooks", force_import=True)
+        runs.append({p.relative_to(tmp_path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                     for folder in (study.processed_dir, study.reports_dir) for p in sorted(folder.rglob("*"))
+                     if p.is_file()})
+    assert runs[0].keys() == runs[1].keys()
+    differ = sorted(k for k in runs[0] if runs[0][k] != runs[1][k])
+    assert [Path(k).name for k in differ if Path(k).name not in ("import.json", "manifest.json")] == []
+    kinds = {Path(k).suffix for k in runs[0]}
+    assert {".parquet", ".html", ".csv", ".xlsx", ".docx", ".ipynb", ".svg", ".png"} <= kinds

@@ -179,4 +179,6 @@ def write_xlsx(frame: pd.DataFrame, path, *, sheet_name: str = "Sheet1") -> Path
                 for cell in row:
                     if cell.data_type == "f":
                         cell.data_type = "s"
-    return path
+    from .stable import normalise_office_file
+
+    return normalise_office_file(path)  # fixed timestamps: the same table gives the same bytes

@@ -290,14 +290,17 @@ def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
     _unlink_unsafe(tree.body)  # Word gets hyperlinks only to http(s), mailto and its own headings
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pypandoc.convert_text(
-        lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"),
-        "docx",
-        format="html",
-        outputfile=str(out),
-        extra_args=[f"--resource-path={source.parent}"],
-    )
-    return out
+    from .stable import normalise_office_file, source_date_epoch
+
+    with source_date_epoch():  # pandoc stamps the document with SOURCE_DATE_EPOCH
+        pypandoc.convert_text(
+            lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"),
+            "docx",
+            format="html",
+            outputfile=str(out),
+            extra_args=[f"--resource-path={source.parent}"],
+        )
+    return normalise_office_file(out)
 
 
 def export_pdf(html_path: str | Path, out_path: str | Path) -> Path:

@@ -107,7 +107,8 @@ def scrub_paths(path: Path, *, root: Path, notebooks: Path | None = None) -> Non
 
     The folder of the source notebooks becomes ``notebooks``, the project root ``.``,
     the user's home folder ``~`` and the host name ``<host>``; papermill's record of
-    the environment is dropped.
+    the environment and the clock times of the run are dropped, so two runs from the
+    same inputs give the same notebook.
 
     Parameters
     ----------
@@ -132,7 +133,15 @@ def scrub_paths(path: Path, *, root: Path, notebooks: Path | None = None) -> Non
         text = text.replace(host, "<host>")
     if path.suffix == ".ipynb":
         nb = json.loads(text)
-        nb.get("metadata", {}).get("papermill", {}).pop("environment_variables", None)
+        papermill = nb.get("metadata", {}).get("papermill", {})
+        for key in ("environment_variables", "start_time", "end_time", "duration"):
+            papermill.pop(key, None)  # environment and clock times: the manifest keeps the timings
+        for cell in nb.get("cells", []):
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"  # papermill gives this cell a random id on every run
+            cell.get("metadata", {}).pop("execution", None)
+            for key in ("start_time", "end_time", "duration"):
+                cell.get("metadata", {}).get("papermill", {}).pop(key, None)
         text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
     path.write_text(text, encoding="utf-8")
 
