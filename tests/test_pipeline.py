@@ -333,25 +333,74 @@ def test_no_machine_paths_in_reports_or_processed_data(built):
     assert checked > 50
 
 
-@pytest.mark.xdist_group("determinism")
-def test_two_builds_from_the_same_inputs_are_byte_identical(tmp_path):
-    """Processed data, results, HTML, CSV, XLSX, DOCX, figures and executed notebooks: the same bytes twice.
+def _build_hashes(study_path, base):
+    """Build the English HTML + DOCX from scratch; hashes of everything under processed/ and reports/."""
+    study = ev.load_study(study_path)
+    ev.build_report(study_path, lang="en", formats=("html", "docx"), progress=False,
+                    notebooks_dir=ROOT / "notebooks", force_import=True)
+    return {p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in (study.processed_dir, study.reports_dir) for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    Only the two logs (``import.json`` and ``manifest.json``, which record when and how long) may differ.
-    """
+
+LOGS = ("import.json", "manifest.json")  # record when and how long: the only files allowed to differ
+
+
+def _differences(a: dict, b: dict) -> list[str]:
+    keys = a.keys() | b.keys()
+    return sorted(k for k in keys if a.get(k) != b.get(k) and Path(k).name not in LOGS)
+
+
+@pytest.fixture(scope="module")
+def clean_build(tmp_path_factory):
+    base = tmp_path_factory.mktemp("clean-build")
+    study_path = make_demo_project(base)
+    return {"base": base, "study_path": study_path, "hashes": _build_hashes(study_path, base)}
+
+
+@pytest.mark.xdist_group("determinism")
+def test_two_builds_from_the_same_inputs_are_byte_identical(clean_build):
+    """Processed data, results, HTML, CSV, XLSX, DOCX, figures and executed notebooks: the same bytes twice."""
+    base, study_path = clean_build["base"], clean_build["study_path"]
+    study = ev.load_study(study_path)
+    shutil.rmtree(study.processed_dir)
+    shutil.rmtree(study.reports_dir)
+    again = _build_hashes(study_path, base)
+    assert _differences(clean_build["hashes"], again) == []
+    kinds = {Path(k).suffix for k in again}
+    assert {".parquet", ".html", ".csv", ".xlsx", ".docx", ".ipynb", ".svg", ".png"} <= kinds
+
+
+@pytest.mark.xdist_group("determinism")
+@pytest.mark.parametrize("kill_when", ["notebook 3 is running", "exporting"])
+def test_killed_build_is_marked_and_rerun_gives_the_same_outputs(clean_build, tmp_path, kill_when):
+    """Kill a build (SIGKILL) while it runs; the folder says it is incomplete, and the next run repairs it."""
+    import subprocess
+    import sys
+    import time
+
     study_path = make_demo_project(tmp_path)
     study = ev.load_study(study_path)
-    runs = []
-    for _ in range(2):
-        shutil.rmtree(study.processed_dir, ignore_errors=True)
-        shutil.rmtree(study.reports_dir, ignore_errors=True)
-        ev.build_report(study_path, lang="en", formats=("html", "docx"), progress=False,
-                        notebooks_dir=ROOT / "notebooks", force_import=True)
-        runs.append({p.relative_to(tmp_path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                     for folder in (study.processed_dir, study.reports_dir) for p in sorted(folder.rglob("*"))
-                     if p.is_file()})
-    assert runs[0].keys() == runs[1].keys()
-    differ = sorted(k for k in runs[0] if runs[0][k] != runs[1][k])
-    assert [Path(k).name for k in differ if Path(k).name not in ("import.json", "manifest.json")] == []
-    kinds = {Path(k).suffix for k in runs[0]}
-    assert {".parquet", ".html", ".csv", ".xlsx", ".docx", ".ipynb", ".svg", ".png"} <= kinds
+    script = ("import evaluation as ev, sys; ev.build_report(sys.argv[1], lang='en', formats=('html', 'docx'), "
+              "progress=False, notebooks_dir=sys.argv[2])")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(study_path), str(ROOT / "notebooks")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    notebooks = study.reports_dir / "notebooks" / "en"
+    staged = study.reports_dir / ".learning-report.en.html.partial"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if kill_when == "exporting" and staged.exists():
+            break
+        if kill_when.startswith("notebook") and len(list(notebooks.glob("*.ipynb"))) >= 3:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    proc.kill()
+    proc.wait(timeout=30)
+    marker = study.reports_dir / ".build-incomplete.en.json"
+    assert marker.exists()
+    assert not (study.reports_dir / "learning-report.en.html").exists()  # no finished-looking report
+    ev.build_report(study_path, lang="en", formats=("html", "docx"), progress=False, notebooks_dir=ROOT / "notebooks")
+    assert not marker.exists()
+    rerun = {p.relative_to(tmp_path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for folder in (study.processed_dir, study.reports_dir) for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert _differences(clean_build["hashes"], rerun) == []

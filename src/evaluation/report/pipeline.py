@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Study, _project_root, load_study
 from ..importer import file_sha256, import_study
 
-__all__ = ["build_report", "ReportError", "KERNEL_NAME", "FORMATS", "report_paths", "notebook_paths", "scrub_paths"]
+__all__ = ["build_report", "ReportError", "KERNEL_NAME", "FORMATS", "report_paths", "notebook_paths", "scrub_paths", "build_marker"]
 
 KERNEL_NAME = "evaluation"
 FORMATS = ("html", "docx", "pdf")
@@ -67,13 +67,56 @@ def _kernel_config():
     Unix socket path may not be longer than about 100 bytes, so a very deep runtime
     folder (and Windows, which has no IPC transport) keeps TCP.
     """
-    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets.config import Config
 
-    # the kernel's sockets are <runtime>/kernel-<uuid4>-ipc-<n>: 50 characters after the folder
-    if os.name == "nt" or len(os.fsencode(jupyter_runtime_dir())) + 50 > 100:
+    # the kernel's sockets are <runtime>/kernel-<12 hex>-ipc-<n>: 30 characters after the folder
+    if not _ipc_possible():
         return Config()
     return Config({"KernelManager": {"transport": "ipc"}})
+
+
+def _ipc_possible() -> bool:
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    return os.name != "nt" and len(os.fsencode(jupyter_runtime_dir())) + 30 <= 100
+
+
+def _kernel_manager_class():
+    """A kernel manager whose IPC sockets have a name of their own, in the private runtime folder.
+
+    jupyter_client names IPC sockets ``kernel-ipc-<n>`` in the working directory by
+    default; a kernel left running by an interrupted build would then answer the next
+    build's kernel on the same socket ("Invalid Signature").
+    """
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    class _OwnSocketsKernelManager(KernelManager):
+        def _ip_default(self) -> str:
+            if self.transport == "ipc":
+                folder = Path(jupyter_runtime_dir())
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                return str(folder / f"kernel-{uuid.uuid4().hex[:12]}-ipc")
+            return super()._ip_default()
+
+    return _OwnSocketsKernelManager
+
+
+def build_marker(study: Study, lang: str) -> Path:
+    """The file that exists while a build in `lang` runs, and stays when it was interrupted.
+
+    Its presence says the report folder is incomplete: the final HTML/DOCX/PDF of that
+    language are removed when a build starts and written (under a temporary name,
+    then renamed) only at its end. The next build sees the marker and builds again.
+
+    Examples
+    --------
+    >>> build_marker(study, "en").name  # doctest: +SKIP
+    '.build-incomplete.en.json'
+    """
+    return study.reports_dir / f".build-incomplete.{lang}.json"
 
 
 def _publication_gate(study: Study, progress: bool):
@@ -240,6 +283,13 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         paths[key].mkdir(parents=True, exist_ok=True)
     # Appendix A lists the tables of this build only
     (paths["tables"] / f"_published.{lang}.json").unlink(missing_ok=True)
+    marker = build_marker(study, lang)
+    if marker.exists():
+        _say(progress, f"the previous {lang} build did not finish ({marker.name} is there); building it again in full")
+    marker.write_text(json.dumps({"lang": lang, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                  "formats": list(formats)}), encoding="utf-8")
+    for fmt in FORMATS:  # no finished report of an earlier build beside the new notebooks and tables
+        paths[fmt].unlink(missing_ok=True)
     root = _project_root(study.path)
     notebooks = notebook_paths(notebooks_dir or root / "notebooks")
     _ensure_kernel()
@@ -256,6 +306,7 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
             pm.execute_notebook(
                 str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
                 progress_bar=progress, cwd=str(root), log_output=False, config=kernel_config,
+                kernel_manager_class=_kernel_manager_class(),
             )
         except pm.PapermillExecutionError as exc:
             where = _failed_cell(target, exc)
@@ -275,12 +326,17 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
                   if lang == "nl" else
                   "Synthetic data: this report was made from an invented example study, not from real residents.")
     t0 = time.perf_counter()
-    assemble_html(executed, title=title, lang=lang, out_path=paths["html"], banner=banner)
-    outputs = {"html": paths["html"]}
+    # every output is written under a temporary name and renamed when complete
+    staged = {fmt: paths[fmt].with_name(f".{paths[fmt].name}.partial") for fmt in formats}
+    assemble_html(executed, title=title, lang=lang, out_path=staged["html"], banner=banner)
     if "docx" in formats:
-        outputs["docx"] = export_docx(paths["html"], paths["docx"])
+        export_docx(staged["html"], staged["docx"])
     if "pdf" in formats:
-        outputs["pdf"] = export_pdf(paths["html"], paths["pdf"])
+        export_pdf(staged["html"], staged["pdf"])
+    outputs = {}
+    for fmt in formats:
+        staged[fmt].replace(paths[fmt])
+        outputs[fmt] = paths[fmt]
     timings["export"] = round(time.perf_counter() - t0, 2)
     timings["total"] = round(time.perf_counter() - started, 2)
 
@@ -304,6 +360,9 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         "timings_seconds": timings,
         "publication_gate": gate.summary(),
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    partial = manifest_path.with_name(f".{manifest_path.name}.partial")
+    partial.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    partial.replace(manifest_path)
+    marker.unlink(missing_ok=True)  # the build is complete
     _say(progress, f"done in {timings['total']} s")
     return {**outputs, "notebooks": executed, "manifest": manifest_path, "timings": timings}
