@@ -54,3 +54,30 @@ def test_demo_if_missing_writes_only_into_an_empty_raw_folder(tmp_path, capsys):
     assert main(["demo", "--study", study]) == 2  # without --overwrite an edited folder is refused
     assert "--overwrite" in capsys.readouterr().err
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in raw.iterdir()} == before
+
+def test_help_lists_replication_kit_commands():
+    out = subprocess.run([sys.executable, "-m", "evaluation.cli", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for command in ("check", "new-study", "draft-instrument", "draft-frame", "export-codebook"):
+        assert command in out
+
+
+def test_check_example_study_exit_zero_with_one_line(demo_project, capsys):
+    assert main(["check", "--study", str(demo_project)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("noorderbeekdwarsstraat-demo.yml: ready")
+
+
+def test_check_config_error_is_one_error_line_exit_two(tmp_path, capsys):
+    bad = tmp_path / "study.yml"
+    bad.write_text("study: {id: x}\n", encoding="utf-8")
+    assert main(["check", "--study", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "instrument: required key is missing" in captured.out
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("evaluation check: error:") and "Traceback" not in captured.err
+
+
+def test_check_missing_study_file(tmp_path, capsys):
+    assert main(["check", "--study", str(tmp_path / "nope.yml")]) == 2
+    assert "file not found" in capsys.readouterr().out

@@ -73,3 +73,18 @@ def test_clear_errors(tmp_path):
     empty.write_text("id;a\n", encoding="utf-8")
     with pytest.raises(SurveyReadError, match="header but no data rows"):
         ev.read_survey(empty)
+
+
+def test_sav_user_missing_codes_keep_their_code(tmp_path):
+    """SPSS user-missing answers (98 don't know, 99 refused) arrive as their codes, so the import can record why
+    an answer is missing (they are missing codes of the instrument's answer set), instead of as blanks."""
+    import pyreadstat
+
+    frame = pd.DataFrame({"respondent_id": ["a", "b", "c", "d"], "q1": [1.0, 98.0, 99.0, 4.0]})
+    path = tmp_path / "wave.sav"
+    pyreadstat.write_sav(frame, str(path), missing_ranges={"q1": [98, 99]},
+                         variable_value_labels={"q1": {1: "no", 4: "yes", 98: "don't know", 99: "refused"}})
+    plain, _ = pyreadstat.read_sav(str(path))
+    assert plain["q1"].isna().sum() == 2  # what the reader got before: the reasons were lost
+    read = ev.read_survey(path)
+    assert read["q1"].tolist() == [1.0, 98.0, 99.0, 4.0]

@@ -1,4 +1,8 @@
-"""The ``evaluation`` command: demo, import, report.
+"""The ``evaluation`` command: demo, import, report, and the replication kit.
+
+``check`` is a preflight of a study's configuration and raw files;
+``new-study``, ``draft-instrument``, ``draft-frame`` and ``export-codebook``
+help another city set up its own study by configuration alone.
 
 One error path for users: every problem a user can cause (configuration, raw
 files, validation, a failed notebook, a file that cannot be read or written)
@@ -51,6 +55,33 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--formats", default="html", help="comma-separated: html,docx,pdf (default: %(default)s)")
     rep.add_argument("--force-import", action="store_true", help="re-import even when inputs are unchanged")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
+
+    chk = sub.add_parser("check", parents=[debug],
+                         help="preflight in seconds: configuration, raw files, columns, margins, interview cases")
+    chk.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
+
+    new = sub.add_parser("new-study", parents=[debug],
+                         help="write a commented skeleton of study, instrument and coding-frame YAML")
+    new.add_argument("name", help="study id: letters, digits, '-' and '_' (becomes the file and folder name)")
+    new.add_argument("--dir", default="config",
+                     help="configuration folder receiving studies/, instruments/, coding-frames/ "
+                     "(default: %(default)s)")
+
+    dri = sub.add_parser("draft-instrument", parents=[debug],
+                         help="draft an instrument (survey codebook) YAML from a .sav, .csv or .xlsx export")
+    dri.add_argument("file", help="survey export (.sav gives value labels and user-missing codes)")
+    dri.add_argument("--out", default=None, help="write the draft to this file (default: print it)")
+
+    drf = sub.add_parser("draft-frame", parents=[debug],
+                         help="draft a coding-frame YAML from a QDA codebook (.qdc) or project (.qdpx)")
+    drf.add_argument("file", help="REFI-QDA codebook (.qdc) or project (.qdpx, .qde)")
+    drf.add_argument("--out", default=None, help="write the draft to this file (default: print it)")
+
+    exc = sub.add_parser("export-codebook", parents=[debug],
+                         help="write the study's coding frame as a REFI-QDA codebook (.qdc) for the QDA tool")
+    exc.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
+    exc.add_argument("--out", required=True, help="the .qdc file to write")
+    exc.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
     return parser
 
 
@@ -100,7 +131,50 @@ def _run(args) -> int:
             if fmt in out:
                 print(f"  {fmt:5s} {out[fmt]}")
         return EXIT_OK
+    if args.command == "check":
+        return _check(args)
+    if args.command in ("new-study", "draft-instrument", "draft-frame", "export-codebook"):
+        return _kit(args)
     raise ValueError(f"unknown command {args.command!r}")
+
+
+def _check(args) -> int:
+    from .preflight import check_study, format_problems, summary_line
+
+    problems = check_study(args.study)
+    for line in format_problems(problems):
+        print(line)
+    summary = summary_line(args.study, problems)
+    if (problems["severity"] == "error").any():
+        print(f"evaluation check: error: {summary}", file=sys.stderr)
+        return EXIT_INPUT
+    print(summary)
+    return EXIT_OK
+
+
+def _kit(args) -> int:
+    from . import kit
+
+    if args.command == "new-study":
+        files = kit.new_study(args.name, config_dir=args.dir)
+        print(f"Skeleton of study {args.name!r} written:")
+        for kind, path in files.items():
+            print(f"  {kind:12s} {path}")
+        print(f"Fill in the TODOs, put the raw exports in data/raw/{args.name}/, then run "
+              f"`evaluation check --study {files['study']}`.")
+        return EXIT_OK
+    if args.command in ("draft-instrument", "draft-frame"):
+        draft = kit.draft_instrument if args.command == "draft-instrument" else kit.draft_frame
+        text = draft(args.file, out=args.out)
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            n = text.count("# review")
+            print(f"Draft written to {args.out} ({n} line(s) marked '# review').")
+        return EXIT_OK
+    path = kit.export_codebook(args.study, args.out, overwrite=args.overwrite)
+    print(f"REFI-QDA codebook written: {path}")
+    return EXIT_OK
 
 
 def _describe(exc: BaseException) -> tuple[int, str]:

@@ -5,6 +5,7 @@ The writer is the mirror of :func:`evaluation.read_codings`: it turns the tidy
 ATLAS.ti, MAXQDA, NVivo, QualCoder and this package can open. It is used by the
 synthetic example study and by tests; it never writes machine paths
 (no ``basePath``) and its output is byte-for-byte reproducible.
+:func:`write_qdc` writes a codebook alone as a REFI-QDA codebook (``.qdc``).
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-__all__ = ["write_qdpx", "write_reproducible_zip"]
+__all__ = ["write_qdpx", "write_qdc", "write_reproducible_zip"]
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
+CODEBOOK_NAMESPACE = "urn:QDA-XML:codebook:1.0"
 # Fixed namespace for name-based (uuid5) GUIDs: the same names give the same GUIDs.
 _GUID_NAMESPACE = uuid.UUID("6f1c2d3e-8b4a-5c6d-9e0f-a1b2c3d4e5f6")
 # Zip timestamps are fixed so that the same input gives the same bytes.
@@ -180,6 +182,89 @@ def _check_codebook(codebook: pd.DataFrame | None, seg: pd.DataFrame) -> pd.Data
     return book.assign(parent=pd.Series([parents[c] for c in book["code"]], dtype=object))
 
 
+def _add_codes(codes_el, book: pd.DataFrame, code_guid: dict[str, str], ns: str) -> None:
+    """Append ``<Code>`` elements for a checked codebook: parents before children, otherwise in order."""
+    elements: dict[str, etree._Element] = {}
+
+    def add_code(row) -> None:
+        parent = codes_el if row.parent is None else elements[row.parent]
+        attrs = {"guid": code_guid[row.code], "name": row.code, "isCodable": "true"}
+        if isinstance(row.color, str):
+            attrs["color"] = row.color
+        el = etree.SubElement(parent, ns + "Code", **attrs)
+        if isinstance(row.description, str) and row.description:
+            etree.SubElement(el, ns + "Description").text = row.description
+        elements[row.code] = el
+
+    pending = list(book.itertuples(index=False))
+    while pending:
+        ready = [r for r in pending if r.parent is None or r.parent in elements]
+        for row in ready:
+            add_code(row)
+        pending = [r for r in pending if r.code not in elements]
+
+
+def write_qdc(path, codebook: pd.DataFrame, *, sets: dict[str, Iterable[str]] | None = None,
+              name: str | None = None) -> Path:
+    """Write a codebook as a REFI-QDA codebook file (``.qdc``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File to create (parent folders are created; an existing file is replaced).
+    codebook : pandas.DataFrame
+        ``code`` (unique names) and optional ``parent`` (name of the parent
+        code; empty for top level), ``description`` and ``color`` ('#RRGGBB').
+    sets : dict of str to list of str, optional
+        Code sets (code groups): set name -> the codes it holds.
+    name : str, optional
+        Recorded in the ``origin`` attribute next to the package name.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written: ``<CodeBook>`` in namespace ``urn:QDA-XML:codebook:1.0``
+        with ``<Codes>`` and (when ``sets`` holds any) ``<Sets>``, valid against the
+        REFI-QDA codebook schema. GUIDs are name-based, as in :func:`write_qdpx`, so
+        a code has the same GUID in both files and equal input gives equal bytes.
+
+    References
+    ----------
+    REFI-QDA Standard, Codebook Exchange 1.0 (section 5.2), https://www.qdasoftware.org/
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> book = pd.DataFrame({"code": ["Themes", "Trust"], "parent": [None, "Themes"]})
+    >>> p = write_qdc(tempfile.mkdtemp() + "/codes.qdc", book, sets={"set 1": ["Trust"]})
+    >>> p.read_bytes().count(b"<Code ")
+    2
+    """
+    path = Path(path)
+    book = _check_codebook(codebook, pd.DataFrame({"code": pd.Series([], dtype=str)}))
+    if book.empty:
+        raise ValueError("`codebook` holds no codes; a REFI-QDA codebook needs at least one code")
+    code_guid = {c: _guid("code", c) for c in book["code"]}
+    ns = "{%s}" % CODEBOOK_NAMESPACE
+    root = etree.Element(ns + "CodeBook", nsmap={None: CODEBOOK_NAMESPACE})
+    root.set("origin", "evaluation (Python package)" + (f": {name}" if name else ""))
+    _add_codes(etree.SubElement(root, ns + "Codes"), book, code_guid, ns)
+    if sets:
+        sets_el = etree.SubElement(root, ns + "Sets")
+        for set_name, members in sets.items():
+            members = [str(m) for m in members]
+            unknown = sorted(set(members) - set(code_guid))
+            if unknown:
+                raise ValueError(f"set {set_name!r} names code(s) {unknown[:5]} that are not in `codebook`")
+            set_el = etree.SubElement(sets_el, ns + "Set", guid=_guid("set", set_name), name=str(set_name))
+            for member in dict.fromkeys(members):
+                etree.SubElement(set_el, ns + "MemberCode", guid=code_guid[member])
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True, standalone=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(xml)
+    return path
+
+
 def _case_links(documents: pd.DataFrame, seg: pd.DataFrame, cases: pd.DataFrame | None) -> dict[str, list[str]]:
     """Map each case to the documents it holds (order of first appearance)."""
     pairs: list[tuple[str, str]] = []
@@ -312,24 +397,7 @@ def write_qdpx(
 
     code_guid = {c: _guid("code", c) for c in book["code"]}
     codebook_el = etree.SubElement(etree.SubElement(project, ns + "CodeBook"), ns + "Codes")
-    elements: dict[str, etree._Element] = {}
-
-    def add_code(row) -> None:
-        parent = codebook_el if row.parent is None else elements[row.parent]
-        attrs = {"guid": code_guid[row.code], "name": row.code, "isCodable": "true"}
-        if isinstance(row.color, str):
-            attrs["color"] = row.color
-        el = etree.SubElement(parent, ns + "Code", **attrs)
-        if isinstance(row.description, str) and row.description:
-            etree.SubElement(el, ns + "Description").text = row.description
-        elements[row.code] = el
-
-    pending = list(book.itertuples(index=False))
-    while pending:  # parents before children, otherwise codebook order
-        ready = [r for r in pending if r.parent is None or r.parent in elements]
-        for row in ready:
-            add_code(row)
-        pending = [r for r in pending if r.code not in elements]
+    _add_codes(codebook_el, book, code_guid, ns)
 
     variables = [c for c in cases.columns if c != "case"] if cases is not None else []
     kinds = {v: _variable_type(cases[v]) for v in variables}

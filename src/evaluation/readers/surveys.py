@@ -473,7 +473,9 @@ def _read_sav(path):
     import pyreadstat
 
     try:
-        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+        # user_missing=True keeps SPSS user-missing codes (e.g. 98 "don't know", 99 "refused") as their codes,
+        # so the import records them as missing *with their reason* (the instrument's missing codes)
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as exc:
         raise SurveyReadError(f"{path}: cannot read as an SPSS file ({_first_line(exc)}).") from None
     return frame, dict(meta.variable_value_labels)
