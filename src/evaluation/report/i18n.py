@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["LABELS", "t", "fmt_num", "fmt_pct", "fmt_ci", "fmt_p", "fmt_int", "check_lang"]
@@ -296,9 +297,28 @@ def fmt_num(x, digits: int = 1, lang: str = "nl", *, sign: bool = False) -> str:
     """
     if _missing(x):
         return "–"
-    value = round(float(x), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    value = _half_up(float(x), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{value:{'+' if sign and value != 0 else ''},.{digits}f}"
     return _swap(text, lang).replace("-", "\u2212")
+
+
+def _half_up(value: float, digits: int) -> float:
+    """Round halves away from zero, as readers expect (44.5 → 45), not to even (Python's round).
+
+    The value is first taken to 10 significant decimals, so that float noise such as
+    ``100 * 0.445 = 44.50000000000001`` or ``44.49999999999999`` rounds as the number it stands for.
+
+    Examples
+    --------
+    >>> _half_up(44.5, 0), _half_up(0.125, 2), _half_up(-2.5, 0), _half_up(100 * 0.445, 0)
+    (45.0, 0.13, -3.0, 45.0)
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not np.isfinite(value):
+        return value
+    exact = Decimal(repr(round(value, 10)))
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def fmt_int(x, lang: str = "nl") -> str:
