@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_SECONDS, GOAL_BYTES = 2.0, 1e9
+GOAL_SECONDS, GOAL_BYTES, GOAL_N = 2.0, 1e9, 100_000
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc, types, subprocess
@@ -133,9 +133,19 @@ def main(argv=None) -> None:
                                  f" rss+{res['rss_growth_bytes'] / 1e6:.1f} MB")
                 if "time_ratio_to_scipy" in row:
                     line += f"  ratio {row['time_ratio_to_scipy']:.1f}x"
+                if n == GOAL_N and "meets_goal" in row:
+                    line += "  goal (<= 2 s, <= 1 GB) " + ("met" if row["meets_goal"] else "MISSED")
                 print(line, flush=True)
+    at_goal = [r for r in rows if r["n"] == GOAL_N]
+    if at_goal:
+        met = [r for r in at_goal if r.get("meets_goal")]
+        slowest = max(at_goal, key=lambda r: r["evaluation"].get("seconds", float("inf")))
+        print(f"goal at n = {GOAL_N}: {len(met)} of {len(at_goal)} rank tests within {GOAL_SECONDS:g} s and "
+              f"{GOAL_BYTES / 1e9:g} GB (slowest: {slowest['test']} {slowest['data']}, "
+              f"{slowest['evaluation'].get('seconds', float('nan')):.3f} s)")
     out = {"python": platform.python_version(), "machine": platform.machine(), "processor": platform.processor(),
-           "goal": {"seconds": GOAL_SECONDS, "bytes": GOAL_BYTES, "n": 100_000}, "rows": rows,
+           "goal": {"seconds": GOAL_SECONDS, "bytes": GOAL_BYTES, "n": GOAL_N},
+           "goal_met_at_n": all(r.get("meets_goal", False) for r in at_goal) if at_goal else None, "rows": rows,
            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=2))

@@ -616,3 +616,86 @@ def test_errors_name_argument_and_fix():
         proportion_test([0, 1, 1], [1, 1, 0], categories=[0, 2])
     with pytest.raises(ValueError, match=r"`attrition` must be"):
         minimal_detectable_effect(50, attrition=1.5)
+
+
+# ----------------------------------------------------------------------------- city scale
+def _standardised(z):
+    return (z - z.mean()) / z.std(ddof=1)
+
+
+def test_effect_size_intervals_at_city_scale():
+    # Issue 13: at n = 100 000 the bracket of the noncentral-t root stepped onto points where
+    # scipy's nct.cdf is NaN ("The function value at x=82.005... is NaN"), e.g. t = 55 on
+    # 199 998 df. The limits must solve nct.cdf(t, df, lambda) = 1 - alpha/2 and alpha/2
+    # (checked with scipy at the root) and agree with the large-sample closed form
+    # lambda = t -/+ z sqrt(1 + t^2 / (2 df)) (Hedges & Olkin 1985, eq. 5.14) to O(1/df).
+    n = 100_000
+    rng = np.random.default_rng(13)
+    b = _standardised(rng.normal(size=n))
+    a = _standardised(rng.normal(size=n)) + 55 * np.sqrt(2 / n)  # pooled t = 55 exactly (sp = 1)
+    res = independent_test(a, b)
+    m = 2 * n - 2
+    scale = np.sqrt(2 / n)
+    t = (a.mean() - b.mean()) / scale
+    assert t == pytest.approx(55, abs=1e-9)
+    j = np.exp(gammaln(m / 2) - gammaln((m - 1) / 2)) / np.sqrt(m / 2)
+    lam_lo, lam_hi = res["effect_ci_low"] / (j * scale), res["effect_ci_high"] / (j * scale)
+    assert sps.nct.cdf(t, m, lam_lo) == pytest.approx(0.975, abs=1e-9)
+    assert sps.nct.cdf(t, m, lam_hi) == pytest.approx(0.025, abs=1e-9)
+    z = sps.norm.ppf(0.975)
+    half = z * np.sqrt(1 + t * t / (2 * m))
+    assert (lam_lo, lam_hi) == pytest.approx((t - half, t + half), abs=2e-3)
+    assert res["note"] == ""
+    # paired: d_z limits on n - 1 df, t = 52 (the previous code failed there too)
+    d = _standardised(rng.normal(size=n)) + 52 / np.sqrt(n)
+    res = paired_test(np.zeros(n), d)
+    assert res["statistic"] == pytest.approx(52, abs=1e-9)
+    lam_lo, lam_hi = res["effect_ci_low"] * np.sqrt(n), res["effect_ci_high"] * np.sqrt(n)
+    assert sps.nct.cdf(res["statistic"], n - 1, lam_lo) == pytest.approx(0.975, abs=1e-9)
+    assert sps.nct.cdf(res["statistic"], n - 1, lam_hi) == pytest.approx(0.025, abs=1e-9)
+    half = z * np.sqrt(1 + 52**2 / (2 * (n - 1)))
+    assert (lam_lo, lam_hi) == pytest.approx((52 - half, 52 + half), abs=2e-3)
+    assert res["note"] == ""
+
+
+@pytest.mark.parametrize("t", [-600.0, -48.0, 0.0, 1e-8, 55.0, 60.0, 145.0, 600.0])
+@pytest.mark.parametrize("df", [3.0, 1e4, 199_998.0, 4e5])
+def test_noncentral_t_limits_never_fail(t, df):
+    from evaluation.stats import _noncentral_t_limits
+
+    low, high, note = _noncentral_t_limits(t, df, 0.95)
+    assert note == "" and low < high
+    for lam, target in ((low, 0.975), (high, 0.025)):
+        value = sps.nct.cdf(t, df, lam)
+        if np.isfinite(value):  # scipy answers at the root (it does for all of these)
+            assert value == pytest.approx(target, abs=1e-9)
+
+
+def test_noncentral_t_limits_nan_with_note_for_infinite_t():
+    from evaluation.stats import _noncentral_t_limits
+
+    low, high, note = _noncentral_t_limits(np.inf, 10.0, 0.95)
+    assert np.isnan(low) and np.isnan(high) and "no effect-size interval" in note
+
+
+def test_holm_is_statsmodels_bit_for_bit():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 40):
+        p = rng.random(n) ** 3
+        p[rng.random(n) < 0.3] = p[0]  # ties
+        assert np.array_equal(adjust_pvalues(p), multipletests(p, method="holm")[1])
+
+
+def test_brunnermunzel_from_runs_equals_scipy():
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        nx, ny = rng.integers(2, 80, 2)
+        if trial % 2:
+            a, b = rng.normal(size=nx), rng.normal(0.3, 1, ny)
+        else:
+            a, b = rng.integers(1, 6, nx).astype(float), rng.integers(1, 6, ny).astype(float)
+        res, ref = independent_test(a, b, method="brunnermunzel"), sps.brunnermunzel(a, b)
+        assert res["statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+        assert res["p_value"] == pytest.approx(ref.pvalue, rel=1e-12, abs=1e-300)

@@ -50,6 +50,15 @@ __all__ = [
 _DIRECT = 1 << 15  # candidate sets at most this large are partitioned directly
 _SAMPLE = 16384  # random entries drawn per round to place the two pivots
 _SEED = 20240501  # fixed: the answer never depends on it, only the running time does
+_TABLE = 1 << 18  # at most this many pairs of distinct values: tabulate them with multiplicities
+
+
+def _runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how often each occurs."""
+    if len(sorted_values) == 0:
+        return sorted_values, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], sorted_values[1:] != sorted_values[:-1]]))
+    return sorted_values[starts], np.diff(np.append(starts, len(sorted_values))).astype(np.int64)
 
 
 # --------------------------------------------------------------------------- implicit matrix
@@ -58,6 +67,13 @@ class _SortedSums:
 
     ``a`` and ``b`` are sorted ascending, so each row is non-decreasing in j: rounding to
     nearest is monotone. Every routine relies on that only.
+
+    When ``a`` and ``b`` have few distinct values (answers on a 1..5 scale and their
+    differences: at most :data:`_TABLE` pairs of distinct values), the entries are
+    tabulated instead: every pair of distinct values once, ``fl(u_i + v_j)``, with its
+    multiplicity (``c_i c_j``; on the diagonal of the triangular case ``c_i (c_i + 1)/2``),
+    sorted, with cumulative multiplicities. Order statistics and counts are then binary
+    searches; they are the same floating-point sums, so the answers are the same entries.
     """
 
     def __init__(self, a: np.ndarray, b: np.ndarray, triangular: bool):
@@ -66,6 +82,29 @@ class _SortedSums:
         self.n, self.m = len(self.a), len(self.b)
         self.first = np.arange(self.n) if triangular else np.zeros(self.n, dtype=np.int64)
         self.size = int(np.sum(self.m - self.first))
+        self._values = self._cum = None
+        if self.size > _DIRECT:
+            ua, ca = _runs(self.a)
+            ub, cb = (ua, ca) if triangular else _runs(self.b)
+            if len(ua) * len(ub) <= _TABLE:
+                self._tabulate(ua, ca, ub, cb, triangular)
+
+    def _tabulate(self, ua, ca, ub, cb, triangular: bool) -> None:
+        values = ua[:, None] + ub[None, :]
+        weights = ca[:, None] * cb[None, :]
+        if triangular:
+            weights = np.triu(weights, 1)
+            np.fill_diagonal(weights, ca * (ca + 1) // 2)
+        keep = weights > 0
+        values, weights = values[keep], weights[keep]
+        order = np.argsort(values, kind="stable")
+        self._values = values[order]
+        self._cum = np.cumsum(weights[order])
+        assert int(self._cum[-1]) == self.size
+
+    def _table_count(self, s: float, strict: bool) -> int:
+        at = int(np.searchsorted(self._values, s, side="left" if strict else "right"))
+        return int(self._cum[at - 1]) if at > 0 else 0
 
     def _before(self, rows, cols, s: float, strict: bool) -> np.ndarray:
         """Exact test: does entry (row, col) lie before the boundary of `s`?"""
@@ -104,12 +143,16 @@ class _SortedSums:
 
     def count(self, s: float, strict: bool = False) -> int:
         """Number of entries < s (strict) or <= s."""
+        if self._values is not None:
+            return self._table_count(s, strict)
         return int(np.sum(self.boundary(s, strict) - self.first))
 
     def kth(self, k: int) -> float:
         """The k-th smallest entry (0-based), as ``np.sort(entries)[k]``."""
         if not 0 <= k < self.size:
             raise IndexError(f"k = {k} is outside 0..{self.size - 1}")
+        if self._values is not None:
+            return float(self._values[int(np.searchsorted(self._cum, k, side="right"))])
         lo = self.first.copy()
         hi = np.full(self.n, self.m, dtype=np.int64)
         rng = np.random.default_rng(_SEED)
@@ -152,24 +195,34 @@ class _SortedSums:
 
     def next_above(self, s: float) -> float:
         """The smallest entry > s (NaN if there is none)."""
+        if self._values is not None:
+            at = int(np.searchsorted(self._values, s, side="right"))
+            return float(self._values[at]) if at < len(self._values) else np.nan
         col = self.boundary(s, strict=False)
         ok = col < self.m
         if not ok.any():
             return np.nan
         return float(np.min(self.a[ok] + self.b[col[ok]]))
 
-    def median(self) -> float:
-        """Median of the entries, as ``np.median`` (mean of the two middle ones if even)."""
+    def middle(self) -> tuple[float, float]:
+        """The two middle entries (the same one twice when the count is odd)."""
         half = self.size // 2
         upper = self.kth(half)
         if self.size % 2:
-            return upper
+            return upper, upper
+        if self._values is not None:
+            return self.kth(half - 1), upper
         col = self.boundary(upper, strict=True)  # entries below the upper middle one
         if int(np.sum(col - self.first)) <= half - 1:
-            return upper  # both middle entries are tied
+            return upper, upper  # both middle entries are tied
         ok = col > self.first
         lower = float(np.max(self.a[ok] + self.b[col[ok] - 1]))  # the largest entry below
-        return (lower + upper) / 2
+        return lower, upper
+
+    def median(self) -> float:
+        """Median of the entries, as ``np.median`` (mean of the two middle ones if even)."""
+        lower, upper = self.middle()
+        return upper if lower == upper else (lower + upper) / 2
 
 
 def _walsh(x) -> _SortedSums:
@@ -227,7 +280,31 @@ def walsh_median(x) -> float:
     >>> walsh_median([1.0, 2.0, 4.0, 8.0])
     3.5
     """
-    return _walsh(x).median() / 2
+    return _halved_median(_walsh(x))
+
+
+def _halved_median(sums: _SortedSums) -> float:
+    """Median of the halved entries (Walsh averages from their doubled sums), exactly as
+    ``np.median``: halve the two middle entries first, then average them."""
+    lower, upper = sums.middle()
+    lower, upper = lower / 2, upper / 2
+    return upper if lower == upper else (lower + upper) / 2
+
+
+def _halved_bounds(t: float) -> tuple[float, float]:
+    """The smallest and the largest double s with ``fl(s / 2) == t`` (so that counting
+    sums against them counts halved sums against `t` exactly, subnormals included:
+    ``fl(s/2) < t`` iff ``s < lo``, ``fl(s/2) <= t`` iff ``s <= hi``)."""
+    t = float(t)
+    with np.errstate(over="ignore"):
+        lo = hi = 2 * t
+    if np.isnan(t) or np.isinf(t):
+        return lo, hi
+    while lo > -np.inf and (below := np.nextafter(lo, -np.inf)) / 2 >= t:
+        lo = below
+    while hi < np.inf and (above := np.nextafter(hi, np.inf)) / 2 <= t:
+        hi = above
+    return lo, hi
 
 
 def count_walsh_averages(x, t: float) -> tuple[int, int]:
@@ -251,8 +328,9 @@ def count_walsh_averages(x, t: float) -> tuple[int, int]:
     (2, 2)
     """
     sums = _walsh(x)
-    below = sums.count(2 * t, strict=True)
-    return below, sums.count(2 * t) - below
+    lo, hi = _halved_bounds(t)
+    below = sums.count(lo, strict=True)
+    return below, sums.count(hi) - below
 
 
 def kth_difference(x, y, k: int) -> float:
@@ -367,6 +445,27 @@ def signed_rank_z(x, shift: float = 0.0, *, correct: bool = True) -> float:
         return float((zd - corr) / sigma) if sigma > 0 else np.nan
 
 
+def _rank_sum_parts(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
+    """R's W (Mann–Whitney U of `xs`) and the pooled tie term, from sorted samples.
+
+    ``U = #{x > y} + ½ #{x = y}`` equals ``sum(rank(c(x, y))[x]) − n_x(n_x+1)/2`` with
+    mid-ranks; both are exact in floating point (half-integers far below 2**53), so this
+    is bit for bit the rank-sum route, in O(n) after sorting. The tie term is
+    :math:`\\sum(t^3 - t)` over the pooled groups of equal values, in ascending order of
+    value as ``np.unique`` of the pooled mid-ranks gives them.
+    """
+    ux, cx = _runs(xs)
+    uy, cy = _runs(ys)
+    below = np.concatenate([[0], np.cumsum(cy)])
+    lo = below[np.searchsorted(uy, ux, side="left")]
+    hi = below[np.searchsorted(uy, ux, side="right")]
+    twice_u = int(np.sum(cx * (lo + hi)))  # 2 #{y < x} + #{y = x}, per x
+    values = np.concatenate([ux, uy])
+    inverse = np.unique(values, return_inverse=True)[1]
+    counts = np.bincount(inverse, weights=np.concatenate([cx, cy]).astype(float))
+    return twice_u / 2, float(np.sum(counts ** 3 - counts))
+
+
 def rank_sum_z(x, y, shift: float = 0.0, *, correct: bool = True) -> float:
     """R's standardised rank-sum statistic of ``x − shift`` against ``y``.
 
@@ -391,12 +490,12 @@ def rank_sum_z(x, y, shift: float = 0.0, *, correct: bool = True) -> float:
     >>> round(rank_sum_z([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]), 4)
     1.5498
     """
-    x = np.asarray(x, dtype=float) - shift
-    y = np.asarray(y, dtype=float)
+    x = np.sort(np.asarray(x, dtype=float) - shift)
+    y = np.sort(np.asarray(y, dtype=float))
     nx, ny = len(x), len(y)
-    ranks = sps.rankdata(np.concatenate([x, y]))
-    dz = ranks[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
-    sigma = np.sqrt(nx * ny / 12 * ((nx + ny + 1) - _tie_term(ranks) / ((nx + ny) * (nx + ny - 1))))
+    u, ties = _rank_sum_parts(x, y)
+    dz = u - nx * ny / 2
+    sigma = np.sqrt(nx * ny / 12 * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))))
     corr = 0.5 * np.sign(dz) if correct else 0.0
     return float((dz - corr) / sigma) if sigma > 0 else np.nan
 
