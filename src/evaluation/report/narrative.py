@@ -100,13 +100,13 @@ def _direction(low, high) -> str:
     return "flat"
 
 
-def change_sentence(row, *, label: str, unit: str, lang: str, digits: int = 2) -> str:
+def change_sentence(row, *, label: str, unit: str, lang: str, level: str, digits: int = 2) -> str:
     """One sentence on a change with its interval (row: estimate, ci_low, ci_high).
 
     Examples
     --------
     >>> row = {"estimate": 0.31, "ci_low": 0.12, "ci_high": 0.49}
-    >>> change_sentence(row, label="Trust in the municipality", unit="on a 1–5 scale", lang="en")
+    >>> change_sentence(row, label="Trust in the municipality", unit="on a 1–5 scale", lang="en", level="95%")
     'Trust in the municipality rose by 0.31 points on a 1–5 scale (95% CI [0.12, 0.49]).'
     """
     check_lang(lang)
@@ -117,10 +117,10 @@ def change_sentence(row, *, label: str, unit: str, lang: str, digits: int = 2) -
     if lang == "nl":
         verb = {"up": f"steeg met {size} punt", "down": f"daalde met {size} punt",
                 "flat": f"veranderde niet duidelijk ({fmt_num(est, digits, lang, sign=True)} punt)"}[kind]
-        return f"{label} {verb} {unit} (95%-BI {ci})."
+        return f"{label} {verb} {unit} ({level}-BI {ci})."
     verb = {"up": f"rose by {size} points", "down": f"fell by {size} points",
             "flat": f"did not change clearly ({fmt_num(est, digits, lang, sign=True)} points)"}[kind]
-    return f"{label} {verb} {unit} (95% CI {ci})."
+    return f"{label} {verb} {unit} ({level} CI {ci})."
 
 
 def scale_unit(row, lang: str) -> str:
@@ -148,7 +148,8 @@ def summary_findings(results: dict, ctx) -> pd.DataFrame:
     for outcome, row in model.iterrows():
         record = {**row.to_dict(), "scale_min": change.loc[outcome, "scale_min"], "scale_max": change.loc[outcome, "scale_max"]}
         rows.append({"finding": f"model:{outcome}",
-                     "text": change_sentence(record, label=_md(ctx.scale_label(outcome)), unit=scale_unit(record, lang), lang=lang)})
+                     "text": change_sentence(record, label=_md(ctx.scale_label(outcome)), unit=scale_unit(record, lang), lang=lang,
+                                                 level=ctx.pct(ctx.study.confidence))})
     binary = results["binary"]
     for _, row in binary[binary["level"] == "binary"].iterrows():
         item = _md(ctx.study.instrument.item(row["outcome"])["text"][lang])
@@ -308,15 +309,23 @@ def weighting(table: pd.DataFrame, ctx) -> str:
 
 def reliability(table: pd.DataFrame, ctx) -> str:
     lang = ctx.lang
-    low = table[table["alpha"] < 0.7]
+    level = ctx.pct(ctx.study.confidence)
+    low = table[(table["alpha"] < 0.7) & (table["alpha"] >= 0)]
     names = ", ".join(_md(ctx.scale_label(s)) for s in low["scale"])
+    negative = ", ".join(_md(ctx.scale_label(s)) for s in table.loc[table["alpha"] < 0, "scale"])
     if lang == "nl":
-        text = ("De betrouwbaarheid van de schalen is gemeten bij de nulmeting met Cronbachs alfa (met 95%-BI volgens Feldt) "
-                "en McDonalds omega. Een waarde van 0,7 of hoger geldt als voldoende.")
-        return text + (f" Minder betrouwbaar: {names}; lees die uitkomsten met extra voorzichtigheid." if names else " Alle schalen voldoen.")
-    text = ("Scale reliability was measured at baseline with Cronbach's alpha (95% CI after Feldt) and McDonald's omega. "
-            "Values of 0.7 or higher are considered adequate.")
-    return text + (f" Less reliable: {names}; read those results with extra care." if names else " All scales meet this.")
+        text = (f"De betrouwbaarheid van de schalen is gemeten bij de nulmeting met Cronbachs alfa (met {level}-BI volgens "
+                "Feldt) en McDonalds omega. Een waarde van 0,7 of hoger geldt als voldoende.")
+        text += (f" Minder betrouwbaar: {names}; lees die uitkomsten met extra voorzichtigheid." if names else
+                 " Alle schalen voldoen." if not negative else "")
+        return text + (f" **Negatieve alfa bij {negative}: controleer of negatief geformuleerde stellingen zijn omgekeerd "
+                       "(`reverse: true` in het codeboek).**" if negative else "")
+    text = (f"Scale reliability was measured at baseline with Cronbach's alpha ({level} CI after Feldt) and McDonald's "
+            "omega. Values of 0.7 or higher are considered adequate.")
+    text += (f" Less reliable: {names}; read those results with extra care." if names else
+             " All scales meet this." if not negative else "")
+    return text + (f" **Negative alpha for {negative}: check that negatively worded statements are reversed "
+                   "(`reverse: true` in the codebook).**" if negative else "")
 
 
 def reliability_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -341,9 +350,9 @@ def items_table(study, item_stats: pd.DataFrame, ctx) -> pd.DataFrame:
 def change_intro(ctx) -> str:
     if ctx.lang == "nl":
         return ("Hieronder per thema de verandering tussen de metingen volgens het mixed model (alle antwoorden), met het "
-                "95%-betrouwbaarheidsinterval (BI). Ligt het hele interval boven nul, dan is er een duidelijke stijging.")
-    return ("Below, per theme, the change between the waves according to the mixed model (all answers), with its 95% "
-            "confidence interval (CI). When the whole interval lies above zero, there is a clear increase.")
+                f"{ctx.pct(ctx.study.confidence)}-betrouwbaarheidsinterval (BI). Ligt het hele interval boven nul, dan is er een duidelijke stijging.")
+    return ("Below, per theme, the change between the waves according to the mixed model (all answers), with its "
+            f"{ctx.pct(ctx.study.confidence)} confidence interval (CI). When the whole interval lies above zero, there is a clear increase.")
 
 
 def change_plot_data(change: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -380,12 +389,14 @@ def change_table(results: dict, ctx) -> pd.DataFrame:
 
 
 def likert_plot_data(likert: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Answer distributions per item at the last wave, items labelled by id and scale."""
+    """Answer distributions per statement at the last wave: the statement's text (``text``) in the report
+    language, grouped under its scale's label (``scale``)."""
     last = ctx.study.wave_ids[-1]
     part = likert[likert["wave"] == last].copy()
-    scale_of = {i["id"]: i.get("scale") for i in ctx.study.instrument.items}
-    part["item"] = [f"{ctx.scale_label(scale_of[i])}: {i}" for i in part["item"]]
-    return part[["item", "category", "n"]]
+    items = {i["id"]: i for i in ctx.study.instrument.items}
+    part["text"] = [ctx.label(items[i].get("text") or {}) or str(i) for i in part["item"]]
+    part["scale"] = [ctx.scale_label(items[i].get("scale")) for i in part["item"]]
+    return part[["item", "category", "n", "text", "scale"]]
 
 
 def likert_categories(ctx) -> list:
@@ -408,8 +419,9 @@ def binary_table(binary: pd.DataFrame, ctx) -> pd.DataFrame:
             "question": ctx.study.instrument.item(r["outcome"])["text"][lang],
             "n_before": r["n_before"], "share_before": r["share_before"],
             "n_after": r["n_after"], "share_after": r["share_after"],
+            # a difference of two shares is in percentage points, with the report's one CI notation
             "n_pairs": r["n_pairs"], "difference": r["estimate"],
-            "difference_ci": f"[{fmt_pct(r['ci_low'], 0, lang)}; {fmt_pct(r['ci_high'], 0, lang)}]",
+            "difference_ci": fmt_ci(100 * r["ci_low"], 100 * r["ci_high"], 0, lang),
             "p_adjusted": r["p_adjusted"],
         })
     return pd.DataFrame(rows)
@@ -620,12 +632,12 @@ def quotes(table: pd.DataFrame, ctx) -> str:
 
 def joint_intro(ctx) -> str:
     if ctx.lang == "nl":
-        return ("Per thema staan de enquête (verandering volgens het model, met 95%-BI) en de interviews (hoeveel "
+        return (f"Per thema staan de enquête (verandering volgens het model, met {ctx.pct(ctx.study.confidence)}-BI) en de interviews (hoeveel "
                 "geïnterviewden het thema noemden en hoe) naast elkaar. Het oordeel volgt een vaste regel: *bevestigt* als "
                 "enquête en interviews dezelfde kant op wijzen, *spreekt tegen* als ze tegengesteld zijn, *vult aan* als de "
                 "interviews iets laten zien wat de enquête niet kon meten, *alleen enquête* als de interviews het thema "
                 "weinig noemen.")
-    return ("Per theme, the survey (model-based change with 95% CI) and the interviews (how many interviewees raised the "
+    return (f"Per theme, the survey (model-based change with {ctx.pct(ctx.study.confidence)} CI) and the interviews (how many interviewees raised the "
             "theme, and how) side by side. The verdict follows a fixed rule: *confirms* when survey and interviews point "
             "the same way, *contradicts* when they point opposite ways, *expands* when the interviews show what the "
             "survey could not measure, *survey only* when the interviews rarely mention the theme.")

@@ -71,8 +71,11 @@ class ReportContext:
 
     # ------------------------------------------------------------------ language
     def t(self, key, **values) -> str:
-        """Translate a label id (see :data:`evaluation.report.i18n.LABELS`)."""
-        return t(key, self.lang, **values)
+        """Translate a label id (see :data:`evaluation.report.i18n.LABELS`).
+
+        ``{level}`` in a label is the study's confidence level (``analysis.confidence``).
+        """
+        return t(key, self.lang, **{"level": self.pct(self.study.confidence), **values})
 
     def num(self, x, digits=1, **kw) -> str:
         return fmt_num(x, digits, self.lang, **kw)
