@@ -234,6 +234,15 @@ LABELS: dict[str, dict[str, str]] = {
     "Don't know": {"nl": "Weet niet", "en": "Don't know"},
     "Prefer not to say": {"nl": "Wil niet zeggen", "en": "Prefer not to say"},
     "caption_missing": {"nl": "Ontbrekende antwoorden per reden en meting", "en": "Missing answers by reason and wave"},
+    "caption_validation": {"nl": "Bevindingen bij het inlezen, per bestand en soort", "en": "Findings on import, by file and kind"},
+    "validation_none": {"nl": "Bij het inlezen zijn geen problemen of waarschuwingen gevonden.",
+                        "en": "The import found no problems and gave no warnings."},
+    "validation_some": {"nl": "Bij het inlezen zijn {n} bevindingen gedaan die het inlezen niet tegenhielden; de tabel "
+                              "telt ze per bestand en soort (de details staan in `validation.csv`, zonder ruwe nummers).",
+                        "en": "The import made {n} findings that did not stop it; the table counts them by file and kind "
+                              "(details are in `validation.csv`, without raw ids)."},
+    "warning": {"nl": "waarschuwing", "en": "warning"},
+    "error": {"nl": "fout", "en": "error"},
     "table": {"nl": "Tabel", "en": "Table"},
     "threshold": {"nl": "Drempel", "en": "Threshold"},
     "suppressed_cells": {"nl": "Onderdrukte cellen", "en": "Suppressed cells"},

@@ -754,6 +754,34 @@ def appendix_data(ctx) -> str:
     )
 
 
+def validation_table(ctx) -> pd.DataFrame:
+    """Problems found on import, by file, kind and severity (counts only: no values, no row numbers).
+
+    From ``validation.csv`` in the processed folder; warnings are what the import accepted but a
+    reader should know about (e.g. an all-empty column, a short row, a dropped coding).
+    """
+    path = ctx.study.processed_dir / "validation.csv"
+    columns = ["file", "problem", "severity", "n"]
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    problems = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if problems.empty:
+        return pd.DataFrame(columns=columns)
+    problems["file"] = problems["file"].map(lambda f: Path(f).name)
+    # the kind of problem, without the value it quotes
+    problems["problem"] = problems["problem"].str.replace(r"\s*[:(].*$", "", regex=True)
+    table = problems.groupby(["file", "problem", "severity"], sort=True).size().rename("n").reset_index()
+    table["severity"] = table["severity"].map(ctx.t)
+    return table[columns]
+
+
+def validation_note(table: pd.DataFrame, ctx) -> str:
+    """One sentence on the import's checks; the table follows when there were findings."""
+    if table.empty:
+        return t("validation_none", ctx.lang)
+    return t("validation_some", ctx.lang, n=fmt_int(int(table["n"].sum()), ctx.lang))
+
+
 def missing_table(ctx) -> pd.DataFrame:
     """Missing answers by reason and wave (counts of answers)."""
     miss = ctx.load("missingness")
