@@ -15,7 +15,7 @@ from evaluation.kit import draft_frame, draft_instrument, export_codebook, new_s
 from evaluation.preflight import check_study, format_problems
 from evaluation.readers.codings import read_codings
 
-CODEBOOK_XSD = SHARED / "samples" / "refi-qda" / "Codebook.xsd"
+CODEBOOK_XSD = Path(__file__).parent / "data" / "refi-qda" / "Codebook.xsd"  # copy of shared/samples/refi-qda
 
 
 def _root(base: Path) -> Path:

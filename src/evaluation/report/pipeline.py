@@ -82,7 +82,8 @@ def _ipc_possible() -> bool:
 
 
 def _kernel_manager_class():
-    """A kernel manager whose IPC sockets have a name of their own, in the private runtime folder.
+    """A kernel manager whose IPC sockets have a name of their own, in the private runtime folder, and
+    that shuts a finished kernel down without interrupting it first.
 
     jupyter_client names IPC sockets ``kernel-ipc-<n>`` in the working directory by
     default; a kernel left running by an interrupted build would then answer the next
@@ -94,6 +95,13 @@ def _kernel_manager_class():
     from jupyter_core.paths import jupyter_runtime_dir
 
     class _OwnSocketsKernelManager(KernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts every kernel before asking it to shut down; an idle kernel then
+            # prints "KeyboardInterrupt caught in kernel" to the terminal. A finished notebook needs no interrupt.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
         def _ip_default(self) -> str:
             if self.transport == "ipc":
                 folder = Path(jupyter_runtime_dir())
