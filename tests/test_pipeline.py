@@ -230,6 +230,25 @@ def test_docx_has_section_headings_and_tables(built, lang):
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
+def test_docx_is_a4_with_toc_heading_1_and_banner(built, lang):
+    import docx
+
+    path = built["outputs"][lang]["docx"]
+    document = docx.Document(path)
+    for section in document.sections:
+        assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+        assert "ynthet" in " ".join(p.text for p in section.header.paragraphs)  # synthetic-data banner on every page
+    styles = [p.style.name for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert styles and min(int(s.split()[-1]) for s in styles) == 1
+    assert {SECTIONS[k][lang] for k in ("summary", "interviews")} <= {
+        p.text.strip() for p in document.paragraphs if p.style.name == "Heading 1"}
+    with zipfile.ZipFile(path) as z:
+        body = z.read("word/document.xml").decode("utf-8")
+        settings = z.read("word/settings.xml").decode("utf-8")
+    assert 'TOC \\o "1-2"' in body and 'w:fldCharType="begin"' in body and "w:updateFields" in settings
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
 def test_pdf_has_all_sections(built, lang):
     from pypdf import PdfReader
 

@@ -246,7 +246,8 @@ def assemble_html(
     return out
 
 
-def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
+def export_docx(html_path: str | Path, out_path: str | Path, *, banner: str | None = None,
+                toc_text: str = "Right-click to update the table of contents.") -> Path:
     """Convert the assembled HTML report to a Word document with pandoc.
 
     Parameters
@@ -255,6 +256,11 @@ def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
         A report written by :func:`assemble_html`.
     out_path : path-like
         Where to write the ``.docx``; parent folders are created.
+    banner : str, optional
+        Text for the header of every page (e.g. the synthetic-data warning).
+    toc_text : str
+        Placeholder shown in the table of contents until Word updates it (it is asked
+        to update fields when the document opens).
 
     Returns
     -------
@@ -263,6 +269,10 @@ def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
 
     Notes
     -----
+    The document is finished as a municipality expects: A4 pages with 2.5 cm margins,
+    headings from level 1 (the report's sections are Heading 1), a table of contents
+    field after the title, and the banner in the page header.
+
     Uses the pandoc bundled with ``pypandoc-binary``, so the result does not depend on a
     system pandoc. HTML headings become Word "Heading n" styles, tables become real Word
     tables, embedded images are stored in the document, and the ``<title>`` becomes the
@@ -300,7 +310,63 @@ def export_docx(html_path: str | Path, out_path: str | Path) -> Path:
             outputfile=str(out),
             extra_args=[f"--resource-path={source.parent}"],
         )
+    _finish_docx(out, banner=banner, toc_text=toc_text)
     return normalise_office_file(out)
+
+
+def _finish_docx(path: Path, *, banner: str | None, toc_text: str) -> None:
+    """A4 with margins, headings from level 1, a TOC field after the title, the banner in the header."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    document = docx.Document(str(path))
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.5)
+        section.top_margin = section.bottom_margin = Cm(2.5)
+        if banner:
+            header = section.header
+            paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            paragraph.text = banner
+    levels = [int(p.style.name.split()[-1]) for p in document.paragraphs
+              if p.style is not None and p.style.name.startswith("Heading ") and p.style.name.split()[-1].isdigit()]
+    shift = min(levels) - 1 if levels else 0
+    if shift > 0:
+        for p in document.paragraphs:
+            name = p.style.name if p.style is not None else ""
+            if name.startswith("Heading ") and name.split()[-1].isdigit():
+                p.style = document.styles[f"Heading {int(name.split()[-1]) - shift}"]
+    title = next((p for p in document.paragraphs if p.style is not None and p.style.name == "Title"), None)
+    anchor = title if title is not None else (document.paragraphs[0] if document.paragraphs else None)
+    if anchor is not None:
+        toc = OxmlElement("w:p")
+        run = OxmlElement("w:r")
+        parts = [("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None), (None, None),
+                 ("end", None)]
+        for kind, instruction in parts:
+            if kind is not None:
+                char = OxmlElement("w:fldChar")
+                char.set(qn("w:fldCharType"), kind)
+                run.append(char)
+            elif instruction is not None:
+                text = OxmlElement("w:instrText")
+                text.set(qn("xml:space"), "preserve")
+                text.text = instruction
+                run.append(text)
+            else:
+                placeholder = OxmlElement("w:t")
+                placeholder.text = toc_text
+                run.append(placeholder)
+        toc.append(run)
+        anchor._p.addnext(toc)
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+    document.save(str(path))
 
 
 def export_pdf(html_path: str | Path, out_path: str | Path) -> Path:

@@ -36,6 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
     "share_population": {"nl": "Aandeel in straat", "en": "Share of street"},
     "suppressed": {"nl": "<{n}", "en": "<{n}"},
     "hidden_mark": {"nl": "·", "en": "·"},
+    "toc_update": {"nl": "Inhoudsopgave: klik met rechts en kies ‘Veld bijwerken’ als Word dat niet zelf doet.",
+                   "en": "Table of contents: right-click and choose ‘Update field’ if Word does not do it itself."},
     "interviewee": {"nl": "Geïnterviewde", "en": "Interviewee"},
     "note_primary": {"nl": "<{n}: minder dan {n} personen, niet getoond.",
                      "en": "<{n}: fewer than {n} people, not shown."},

@@ -338,7 +338,9 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     staged = {fmt: paths[fmt].with_name(f".{paths[fmt].name}.partial") for fmt in formats}
     assemble_html(executed, title=title, lang=lang, out_path=staged["html"], banner=banner)
     if "docx" in formats:
-        export_docx(staged["html"], staged["docx"])
+        from .i18n import t
+
+        export_docx(staged["html"], staged["docx"], banner=banner, toc_text=t("toc_update", lang))
     if "pdf" in formats:
         export_pdf(staged["html"], staged["pdf"])
     outputs = {}
