@@ -249,6 +249,24 @@ def test_docx_is_a4_with_toc_heading_1_and_banner(built, lang):
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
+def test_pdf_keeps_table_captions_with_their_tables(built, lang):
+    """No page of the PDF ends with a table caption whose table starts on the next page."""
+    import lxml.html
+    from pypdf import PdfReader
+
+    html = built["outputs"][lang]["html"].read_text(encoding="utf-8")
+    captions = [" ".join(c.text_content().split())[:40] for c in lxml.html.fromstring(html).xpath("//caption")]
+    assert len(captions) >= 10
+    stranded = []
+    for number, page in enumerate(PdfReader(built["outputs"][lang]["pdf"]).pages, 1):
+        lines = [" ".join(line.split()) for line in (page.extract_text() or "").splitlines() if line.strip()]
+        lines = [line for line in lines if not re.fullmatch(r"\d+ / \d+", line)]
+        tail = " ".join(lines[-2:])
+        stranded += [(number, c) for c in captions if c and c in tail]
+    assert stranded == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
 def test_pdf_has_all_sections(built, lang):
     from pypdf import PdfReader
 

@@ -410,8 +410,30 @@ def export_pdf(html_path: str | Path, out_path: str | Path) -> Path:
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fetcher = URLFetcher(allowed_protocols={"data", "file"})
-    HTML(filename=str(source), url_fetcher=fetcher).write_pdf(str(out), pdf_tags=True)
+    printable = _captions_before_tables(source.read_text(encoding="utf-8"))
+    HTML(string=printable, base_url=str(source), url_fetcher=fetcher).write_pdf(str(out), pdf_tags=True)
     return out
+
+
+def _captions_before_tables(html_text: str) -> str:
+    """The print version of the report: each table caption becomes a block just before its table.
+
+    WeasyPrint may break a page between a ``<caption>`` and the first row of a long
+    table, leaving the caption alone at the foot of a page. As a block sibling with
+    ``break-after: avoid`` (report.css, ``p.table-caption``) it stays with its table.
+    """
+    tree = lxml.html.document_fromstring(html_text)
+    for table in tree.iter("table"):
+        caption = table.find("caption")
+        if caption is None:
+            continue
+        block = lxml.html.Element("p", {"class": "table-caption"})
+        block.text = caption.text
+        for child in caption:
+            block.append(child)
+        table.remove(caption)
+        table.addprevious(block)
+    return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
 # --- notebook cells -> HTML fragments -------------------------------------------------------
