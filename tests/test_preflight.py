@@ -306,3 +306,25 @@ def test_cli_check_exit_codes(project, capsys):
 def test_example_study_passes(demo_project):
     problems = check_study(demo_project)
     assert not (problems["severity"] == "error").any(), format_problems(problems)
+
+
+def test_report_runs_the_preflight_first(demo_project, tmp_path, capsys):
+    """`evaluation report` stops on what the preflight sees, before importing or running any notebook."""
+    import shutil
+
+    import yaml
+
+    from evaluation.cli import main
+
+    base = tmp_path / "project"
+    root = demo_project.parents[2]
+    shutil.copytree(root, base, ignore=shutil.ignore_patterns("processed", "reports"))
+    study_path = base / demo_project.relative_to(root)
+    data = yaml.safe_load(study_path.read_text(encoding="utf-8"))
+    data["population"]["margins"]["tenure"] = {"owner": 70, "social_rent": 130}  # private_rent is missing
+    study_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["report", "--study", str(study_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "preflight found" in err and "population.margins" in err and "Traceback" not in err
+    assert not (base / "data/processed/noorderbeekdwarsstraat-demo/import.json").exists()
+    assert not (base / "reports").exists() or not any((base / "reports").rglob("*.ipynb"))

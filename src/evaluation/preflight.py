@@ -25,7 +25,7 @@ import pandas as pd
 
 from .config import ConfigError, Study, _project_root, load_study
 
-__all__ = ["check_study", "format_problems", "summary_line", "CHECK_COLUMNS"]
+__all__ = ["check_study", "format_problems", "summary_line", "CHECK_COLUMNS", "PreflightError"]
 
 #: Columns of the problem table returned by :func:`check_study`.
 CHECK_COLUMNS = ["file", "row", "column", "key", "problem", "fix", "severity"]
@@ -64,6 +64,23 @@ class _Collector:
         table["row"] = table["row"].astype("Int64")
         order = {"error": 0, "warning": 1}
         return table.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+class PreflightError(ValueError):
+    """The preflight found errors; raised by :func:`evaluation.build_report` before anything runs.
+
+    ``problems`` holds the :func:`check_study` table (errors and warnings).
+    """
+
+    def __init__(self, study_path, problems: pd.DataFrame):
+        self.problems = problems
+        errors = problems[problems["severity"] == "error"]
+        lines = format_problems(errors)
+        shown = "\n".join(f"  {line}" for line in lines[:20])
+        more = f"\n  … and {len(lines) - 20} more" if len(lines) > 20 else ""
+        super().__init__(f"the preflight found {len(errors)} error(s) in {Path(study_path).name}; nothing was "
+                         f"imported or built:\n{shown}{more}\n"
+                         f"Run `evaluation check --study {study_path}` for every problem and warning.")
 
 
 def check_study(study) -> pd.DataFrame:

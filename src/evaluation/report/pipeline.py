@@ -257,6 +257,9 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         notebook is kept), or an export failed. Also raised before anything runs when
         ``pdf`` is asked for and WeasyPrint's system libraries are missing (the message
         names the Debian package; ``make setup-system`` installs them).
+    PreflightError
+        :func:`evaluation.preflight.check_study` found errors (configuration, raw files,
+        columns, margins, interview cases): raised before the import, with every error.
 
     Examples
     --------
@@ -278,6 +281,11 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         raise ValueError(f"unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
     if "pdf" in formats and (problem := pdf_support_problem()):
         raise ReportError(problem)  # before minutes of notebooks, not after them
+    from ..preflight import PreflightError, check_study
+
+    problems = check_study(study)  # everything the preflight can see fails here, not inside a notebook
+    if (problems["severity"] == "error").any():
+        raise PreflightError(study.path, problems)
     timings = {}
     started = time.perf_counter()
     info = import_study(study, force=force_import, progress=progress)
