@@ -480,11 +480,13 @@ def subgroup(table: pd.DataFrame, ctx) -> str:
     lang = ctx.lang
     if lang == "nl":
         return ("Per woonvorm is het aantal panelleden klein: de intervallen zijn breed en groepen met minder dan "
-                f"{fmt_int(ctx.study.min_cell, lang)} panelleden tonen we niet. Verschillen tussen woonvormen zijn daarom "
-                "alleen een aanwijzing.")
+                f"{fmt_int(ctx.study.min_cell, lang)} panelleden tonen we niet. Soms is ook een grotere groep verborgen "
+                "(·), omdat het kleine aantal anders uit het totaal terug te rekenen is. Verschillen tussen woonvormen "
+                "zijn daarom alleen een aanwijzing.")
     return ("Per tenure type the number of panel members is small: intervals are wide, and groups with fewer than "
-            f"{fmt_int(ctx.study.min_cell, lang)} panel members are not shown. Differences between tenure types are "
-            "therefore only indicative.")
+            f"{fmt_int(ctx.study.min_cell, lang)} panel members are not shown. Sometimes a larger group is hidden too "
+            "(·), because the small count could otherwise be worked out from the total. Differences between tenure "
+            "types are therefore only indicative.")
 
 
 # --------------------------------------------------------------------------- interviews
