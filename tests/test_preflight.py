@@ -328,3 +328,48 @@ def test_report_runs_the_preflight_first(demo_project, tmp_path, capsys):
     assert "preflight found" in err and "population.margins" in err and "Traceback" not in err
     assert not (base / "data/processed/noorderbeekdwarsstraat-demo/import.json").exists()
     assert not (base / "reports").exists() or not any((base / "reports").rglob("*.ipynb"))
+
+
+def test_interviewee_table_with_its_own_columns_and_consent_per_interview(demo_project, tmp_path, monkeypatch):
+    """A city's table `interview;role;may_quote` maps by configuration; consent per interview makes its passages quotable."""
+    import shutil
+
+    import pandas as pd
+    import yaml
+
+    import evaluation as ev
+
+    base = tmp_path / "project"
+    root = demo_project.parents[2]
+    shutil.copytree(root, base, ignore=shutil.ignore_patterns("processed", "reports"))
+    study_path = base / demo_project.relative_to(root)
+    data = yaml.safe_load(study_path.read_text(encoding="utf-8"))
+    table_path = base / "data/raw/noorderbeekdwarsstraat-demo" / data["interviews"]["interviewees"]
+    people = pd.read_csv(table_path, sep=";")
+    consent = ["ja" if i % 3 == 0 else "nee" for i in range(len(people))]
+    people.rename(columns={"case": "interview", "stakeholder_group": "role"}).assign(may_quote=consent).to_csv(
+        table_path, sep=";", index=False)
+    data["interviews"].pop("approved_code")
+    data["privacy"].pop("demo_key")  # edited raw files: the public demo key is refused, as for real data
+    monkeypatch.setenv(data["privacy"].get("pseudonym_key_env", "EVALUATION_PSEUDONYM_KEY"), "a-test-key-" + "x" * 32)
+    data["interviews"]["interviewee_columns"] = {"case": "interview", "group": "role", "consent": "may_quote"}
+    study_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    problems = check_study(study_path)
+    assert not (problems["severity"] == "error").any(), problems.to_dict("records")
+    ev.import_study(study_path, progress=False)
+    study = ev.load_study(study_path)
+    from evaluation.importer import load_processed
+
+    segments = load_processed(study, "segments")
+    interviewees = load_processed(study, "interviewees")
+    assert set(interviewees["group"]) == set(people["stakeholder_group"])
+    approved_cases = set(segments.loc[segments["approved"].astype(bool), "case"])
+    consented = {c for c, ok in zip(people["case"], consent) if ok == "ja"}
+    assert approved_cases and len(approved_cases) <= len(consented)  # only consented interviews (screening may drop some)
+
+    data["interviews"]["interviewee_columns"]["group"] = "rol"  # a typo in the mapping is named by its key
+    study_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = check_study(study_path)
+    errors = problems[problems["severity"] == "error"]
+    assert "interviews.interviewee_columns" in set(errors["key"]) and "rol" in set(errors["column"])

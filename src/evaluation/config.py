@@ -44,6 +44,12 @@ ASPECTS = ("opportunity", "strength", "limitation")
 PRIVACY_CLASSES = ("none", "indirect", "direct", "special")
 
 
+#: roles of the interviewee table's columns -> default column name (``interviews.interviewee_columns``)
+INTERVIEWEE_COLUMNS = {"case": "case", "group": "stakeholder_group", "consent": None}
+#: default answers meaning "may be quoted" in a consent column (``interviews.consent_values``)
+CONSENT_VALUES = ("yes", "ja", "y", "j", "true", "1", "akkoord")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One configuration problem: where it is, what was found, what is allowed."""
@@ -636,6 +642,10 @@ class Study:
     screen_names: list[str] = field(default_factory=list)
     screen_streets: list[str] = field(default_factory=list)
     allow_external_paths: bool = False
+    #: column names of the interviewee table by role (see INTERVIEWEE_COLUMNS); missing roles use the role name
+    interviewee_columns: dict = field(default_factory=dict)
+    #: answers in the interviewee table's consent column that mean "this interview may be quoted"
+    consent_values: list = field(default_factory=lambda: list(CONSENT_VALUES))
     #: publication gate (see the method guide): minimum width of a reader's interval for a hidden
     #: count, and the group size below which "everyone in the group" is disclosive; None = defaults
     privacy_protection: int | None = None
@@ -861,8 +871,21 @@ def load_study(path: str | os.PathLike) -> Study:
 
     interviews = c.get(data, "interviews", "", dict, required=False, default=None)
     codings_file = interviewees_file = frame = approved_code = None
+    interviewee_columns, consent_values = {}, list(CONSENT_VALUES)
     if interviews is not None:
-        c.unknown_keys(interviews, {"codings", "interviewees", "coding_frame", "approved_code"}, "interviews")
+        c.unknown_keys(interviews, {"codings", "interviewees", "coding_frame", "approved_code", "interviewee_columns",
+                                    "consent_values"}, "interviews")
+        columns = c.get(interviews, "interviewee_columns", "interviews", dict, required=False, default={}) or {}
+        c.unknown_keys(columns, set(INTERVIEWEE_COLUMNS), "interviews.interviewee_columns")
+        for role in INTERVIEWEE_COLUMNS:
+            name = c.get(columns, role, "interviews.interviewee_columns", str, required=False)
+            if name is not None:
+                interviewee_columns[role] = name
+        values = c.get(interviews, "consent_values", "interviews", list, required=False, default=None)
+        if values is not None:
+            consent_values = [str(v).strip().lower() for v in values if str(v).strip()]
+            if not consent_values:
+                c.add("interviews.consent_values", "must list at least one answer that means 'may be quoted'")
         codings_file = raw_file(interviews, "codings", "interviews")
         interviewees_file = raw_file(interviews, "interviewees", "interviews", required=False)
         frame_path = resolve(c.get(interviews, "coding_frame", "interviews", str))
@@ -950,6 +973,8 @@ def load_study(path: str | os.PathLike) -> Study:
         interviewees_file=interviewees_file,
         coding_frame=frame,
         approved_code=approved_code,
+        interviewee_columns=interviewee_columns,
+        consent_values=consent_values,
         min_cell=min_cell,
         min_cell_interviews=min_cell_interviews,
         round_to=round_to,

@@ -235,6 +235,41 @@ def _forget_import(marker: Path) -> None:
         pass
 
 
+def interviewee_column_names(study: Study) -> dict:
+    """The interviewee table's column per role (case, group, consent), from ``interviews.interviewee_columns``."""
+    from .config import INTERVIEWEE_COLUMNS
+
+    return {role: study.interviewee_columns.get(role, default) for role, default in INTERVIEWEE_COLUMNS.items()}
+
+
+def read_interviewees(study: Study) -> pd.DataFrame:
+    """Read the interviewee table with its columns renamed to the package's names.
+
+    The columns named in ``interviews.interviewee_columns`` (``case``, ``group``,
+    ``consent``) become ``case``, ``stakeholder_group`` and ``consent``; other columns
+    stay as they are (name columns are used to screen quotes, never imported).
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from .readers.surveys import read_survey
+
+    people = read_survey(study.interviewees_file, limits=study.limits)
+    names = interviewee_column_names(study)
+    rename = {names["case"]: "case", names["group"]: "stakeholder_group"}
+    if names["consent"]:
+        rename[names["consent"]] = "consent"
+    rename = {old: new for old, new in rename.items() if old in people.columns and old != new}
+    out = people.rename(columns=rename)
+    out.attrs = people.attrs
+    return out
+
+
 #: Column names of an interviewee table that hold person names (screened in quotes, never imported).
 NAME_COLUMNS = ("name", "naam", "names", "namen", "full name", "volledige naam", "first name", "last name",
                 "voornaam", "achternaam", "roepnaam", "interviewee", "geinterviewde", "geïnterviewde", "respondent")
@@ -272,15 +307,20 @@ def _import_codings(study: Study, *, key: bytes, progress: bool) -> tuple[dict[s
     codings = read_codings(study.codings_file, limits=study.limits)
     interviewees = None
     names = list(study.screen_names)
+    consented: set = set()
     if study.interviewees_file is not None:
-        people = read_survey(study.interviewees_file, limits=study.limits)
+        people = read_interviewees(study)
         file = study.interviewees_file.name
         needed = {"case", "stakeholder_group"}
         rows = []
         if not needed <= set(people.columns):
-            rows.append({"file": file, "row": None, "column": ", ".join(sorted(needed - set(people.columns))),
-                         "value": None, "problem": "column missing", "expected": "columns case and stakeholder_group",
-                         "severity": "error"})
+            names = interviewee_column_names(study)
+            missing = sorted(needed - set(people.columns))
+            rows.append({"file": file, "row": None,
+                         "column": ", ".join(names["case" if m == "case" else "group"] for m in missing),
+                         "value": None, "problem": "column missing",
+                         "expected": "the columns named in interviews.interviewee_columns (default case and "
+                                     "stakeholder_group)", "severity": "error"})
         else:
             header = int(people.attrs.get("header_row", 1))
             for index in people.index[people["case"].isna()]:
@@ -296,6 +336,9 @@ def _import_codings(study: Study, *, key: bytes, progress: bool) -> tuple[dict[s
         if rows:
             raise ImportValidationError(pd.DataFrame(rows, columns=PROBLEM_COLUMNS))
         names += _names_in(people)
+        if "consent" in people:  # consent to quote recorded per interview
+            yes = people["consent"].astype("string").str.strip().str.lower().isin(study.consent_values)
+            consented = set(people.loc[yes.fillna(False), "case"].dropna().astype(str))
         interviewees = people.rename(columns={"stakeholder_group": "group"})[["case", "group"]].dropna(subset=["case"])
         interviewees = interviewees.drop_duplicates()
     names = list(dict.fromkeys([*names, *codings.documents["case"].dropna().astype(str)]))
@@ -305,6 +348,8 @@ def _import_codings(study: Study, *, key: bytes, progress: bool) -> tuple[dict[s
             codings.segments, frame=study.coding_frame.table, interviewees=interviewees,
             approved_code=study.approved_code,
         )
+    if consented:  # every passage of an interview whose interviewee consented may be quoted (still screened below)
+        segments["approved"] = segments["approved"].astype(bool) | segments["case"].astype(str).isin(consented)
     unmapped = segments.attrs.get("unmapped_codes", pd.DataFrame(columns=["code", "n_segments"]))
     unknown_cases = list(segments.attrs.get("unknown_cases", []))
 

@@ -354,18 +354,25 @@ def _check_interviews(study: Study, out: _Collector) -> None:
                 fix=f"put the table (columns case, stakeholder_group) in {out.rel(file.parent)} under that name, "
                     f"or correct interviews.interviewees in {out.rel(study.path)}")
         return
+    from .importer import interviewee_column_names, read_interviewees
+
     try:
-        people = read_survey(file, limits=study.limits)
+        people = read_interviewees(study)
     except SurveyReadError as exc:
         out.add(file=file, key="interviews.interviewees", problem=str(exc),
                 fix="save the interviewee table as CSV or XLSX with a header row")
         return
-    needed = ["case", "stakeholder_group"]
+    names = interviewee_column_names(study)
+    needed = {"case": names["case"], "stakeholder_group": names["group"]}
+    if names["consent"]:
+        needed["consent"] = names["consent"]
     absent = [c for c in needed if c not in people.columns]
     for column in absent:
-        out.add(file=file, key="interviews.interviewees", column=column,
-                problem=f"column {column!r} missing{_near(column, people.columns)}",
-                fix="the interviewee table needs the columns case (as in the QDA project) and stakeholder_group")
+        original = needed[column]
+        out.add(file=file, key="interviews.interviewee_columns" if original != column else "interviews.interviewees",
+                column=original, problem=f"column {original!r} missing{_near(original, people.columns)}",
+                fix="name the table's columns in interviews.interviewee_columns (case, group, consent), or use the "
+                    "default names case and stakeholder_group")
     if absent:
         return
     header = int(people.attrs.get("header_row", 1))
