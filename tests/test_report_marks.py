@@ -52,3 +52,28 @@ def test_validation_findings_are_counted_without_values(tmp_path):
         {"file": "wave2.xlsx", "problem": "column is empty in every row", "severity": "warning", "n": 1},
     ]
     assert "1.250" not in table.to_csv() and "4 findings" in narrative.validation_note(table, ctx)
+
+
+def test_package_texts_hold_none_of_the_example_studys_own_words():
+    """Context, research questions, themes and stakeholder groups come from the study's configuration."""
+    from evaluation.report.i18n import LABELS
+    from evaluation.report.texts import TEXT
+
+    words = ["Noorderbeek", "Den Haag", "Hague", "energietransitie", "energy transition", "digitale veiligheid",
+             "klimaatadaptatie", "ondernemer", "entrepreneur", "gemeentemedewerker", "municipal staff"]
+    texts = [v for table in (LABELS, TEXT) for entry in table.values() for v in entry.values()]
+    found = sorted({w for w in words for text in texts if w.lower() in text.lower()})
+    assert found == []
+
+
+def test_context_and_questions_come_from_the_configuration(tmp_path):
+    from markdown_it import MarkdownIt
+
+    ctx = _ctx(tmp_path)
+    ctx.study.context = {"en": "A <b>pilot</b> in a square."}
+    ctx.study.questions = {"en": ["Did loneliness fall?", "For whom?"]}
+    md = MarkdownIt("commonmark", {"html": False})
+    assert md.render(narrative.context(ctx)).strip() == "<p>A &lt;b&gt;pilot&lt;/b&gt; in a square.</p>"
+    rendered = md.render(narrative.questions(ctx))
+    assert "answers 2 questions" in rendered and "<li>Did loneliness fall?</li>" in rendered
+    assert "<li>For whom?</li>" in rendered

@@ -642,6 +642,11 @@ class Study:
     screen_names: list[str] = field(default_factory=list)
     screen_streets: list[str] = field(default_factory=list)
     allow_external_paths: bool = False
+    #: the study's own words for the report: context paragraph and research questions per language,
+    #: and stakeholder-group labels ({group id: {lang: label}})
+    context: dict = field(default_factory=dict)
+    questions: dict = field(default_factory=dict)
+    stakeholder_groups: dict = field(default_factory=dict)
     #: column names of the interviewee table by role (see INTERVIEWEE_COLUMNS); missing roles use the role name
     interviewee_columns: dict = field(default_factory=dict)
     #: answers in the interviewee table's consent column that mean "this interview may be quoted"
@@ -934,7 +939,20 @@ def load_study(path: str | os.PathLike) -> Study:
             c.add("analysis.groups", "not a background variable of the instrument", found=g, allowed=", ".join(instrument.background))
 
     report = c.get(data, "report", "", dict, required=False, default={}) or {}
-    c.unknown_keys(report, {"languages", "timeline"}, "report")
+    c.unknown_keys(report, {"languages", "timeline", "context", "questions", "stakeholder_groups"}, "report")
+    context = c.labels(report, "context", "report", required=False)
+    questions = {}
+    raw_questions = c.get(report, "questions", "report", dict, required=False, default={}) or {}
+    for lang, items in raw_questions.items():
+        if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(q, str) for q in items):
+            c.add(f"report.questions.{lang}", "must be a list of research questions (text) per report language",
+                  found=items, allowed=", ".join(LANGUAGES))
+            continue
+        questions[lang] = [q.strip() for q in items if q.strip()]
+    stakeholder_groups = {}
+    raw_groups = c.get(report, "stakeholder_groups", "report", dict, required=False, default={}) or {}
+    for group, label in raw_groups.items():
+        stakeholder_groups[str(group)] = c.labels(raw_groups, group, "report.stakeholder_groups")
     languages = c.get(report, "languages", "report", list, required=False, default=None) or list(LANGUAGES)
     for lang in languages:
         if not isinstance(lang, str) or lang not in LANGUAGES:
@@ -974,6 +992,9 @@ def load_study(path: str | os.PathLike) -> Study:
         coding_frame=frame,
         approved_code=approved_code,
         interviewee_columns=interviewee_columns,
+        context=context,
+        questions=questions,
+        stakeholder_groups=stakeholder_groups,
         consent_values=consent_values,
         min_cell=min_cell,
         min_cell_interviews=min_cell_interviews,

@@ -12,7 +12,7 @@ import pandas as pd
 from .escape import md_literal as _md  # data and configuration text stays literal in generated Markdown
 from .i18n import check_lang, fmt_ci, fmt_int, fmt_num, fmt_pct, t
 
-__all__ = ["timeline_table", "method_design", "method_analysis", "response"]
+__all__ = ["timeline_table", "context", "questions", "method_design", "method_analysis", "response"]
 
 
 def timeline_table(study, *, lang: str) -> pd.DataFrame:
@@ -29,18 +29,54 @@ def timeline_table(study, *, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "activity"])
 
 
+def _listing(items: list[str], lang: str) -> str:
+    """'a, b and c' in the report language."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + t("and", lang) + items[-1]
+
+
+def context(ctx) -> str:
+    """The context paragraph: the study's own text (``report.context``), else a generic one from its themes."""
+    from .texts import text
+
+    own = ctx.study.context.get(ctx.lang)
+    if own:
+        return _md(own)
+    themes = [ctx.theme_label(k).lower() for k in ctx.study.instrument.themes]
+    return text("context_intro", ctx.lang, area=_md(ctx.study.area), municipality=_md(ctx.study.municipality),
+                themes=_md(_listing(themes, ctx.lang)))
+
+
+def questions(ctx) -> str:
+    """The research questions: the study's own (``report.questions``), else the method's generic three."""
+    from .texts import text
+
+    own = ctx.study.questions.get(ctx.lang)
+    if not own:
+        themes = [ctx.theme_label(k).lower() for k in ctx.study.instrument.themes]
+        own = [text(f"question_{i}", ctx.lang, themes=_listing(themes, ctx.lang),
+                    first=ctx.wave_label(ctx.study.wave_ids[0]).lower(),
+                    last=ctx.wave_label(ctx.study.wave_ids[-1]).lower()) for i in (1, 2, 3)]
+    lines = "\n".join(f"{i}. {_md(q)}" for i, q in enumerate(own, 1))
+    return text("context_questions", ctx.lang, n=fmt_int(len(own), ctx.lang)) + "\n\n" + lines
+
+
 def method_design(ctx) -> str:
-    """The design paragraph with the study's own numbers (population, wave dates, interviews)."""
+    """The design paragraph with the study's own numbers (population, wave dates, interviews, who was interviewed)."""
     from .texts import text
 
     study = ctx.study
     n_interviews = int(ctx.interviewees["case"].nunique()) if study.codings_file is not None else 0
+    groups = list(dict.fromkeys(ctx.interviewees["group"])) if study.codings_file is not None else []
     return text(
         "method_design", ctx.lang,
         population=fmt_int(study.population_size, ctx.lang) if study.population_size else "–",
         before=_md(study.waves[0].date or ctx.label(study.waves[0].label)),
         after=_md(study.waves[-1].date or ctx.label(study.waves[-1].label)),
         n_interviews=fmt_int(n_interviews, ctx.lang),
+        groups=_md(_listing([ctx.group_label(g).lower() for g in groups], ctx.lang)),
     )
 
 
@@ -497,7 +533,7 @@ def interviews_intro(ctx) -> str:
     n = int(ctx.interviewees["case"].nunique())
     groups = ctx.interviewees["group"].value_counts()
     # group sizes only as the publication gate allows (a group of one is never shown with its size)
-    listing = ", ".join(f"{_md(ctx.t(g).lower())}" + (f" {fmt_int(k, lang)}" if _size_shown(ctx, g) else "")
+    listing = ", ".join(f"{_md(ctx.group_label(g).lower())}" + (f" {fmt_int(k, lang)}" if _size_shown(ctx, g) else "")
                         for g, k in groups.items())
     shown_n = fmt_int(n, lang) if ctx.gate.shown("interviewees", "interviewees", "total") else (
         "Meerdere" if lang == "nl" else "Several")
@@ -529,7 +565,8 @@ def _size_shown(ctx, group) -> bool:
 def group_headers(freq: pd.DataFrame, ctx) -> dict:
     """Column headers of the code × group table: the group's label, with its size where the gate allows."""
     totals = freq.groupby("group")["n_cases_total"].max()
-    return {g: f"{ctx.t(g)} (N={int(totals[g])})" if _size_shown(ctx, g) else ctx.t(g) for g in totals.index}
+    return {g: f"{ctx.group_label(g)} (N={int(totals[g])})" if _size_shown(ctx, g) else ctx.group_label(g)
+            for g in totals.index}
 
 
 def code_group_gate(table: pd.DataFrame, freq: pd.DataFrame) -> dict:
@@ -620,7 +657,7 @@ def quotes(table: pd.DataFrame, ctx) -> str:
     for theme, part in table.groupby("theme", sort=True):
         row = part.iloc[0]
         # a speaker from a group too small to publish is not named by group (a group of one is a person)
-        who = ctx.t(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
+        who = ctx.group_label(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
         blocks.append(f"**{_md(ctx.theme_label(theme))}**\n\n> {_md(row['quote'])}\n>\n> — {_md(who)} ({_md(row['speaker'].split()[-1])})")
     lead = ("Citaten komen alleen uit passages waarvoor de geïnterviewde toestemming gaf, en zijn gecontroleerd op namen, "
             "adressen en herkenbare functies.\n\n" if ctx.lang == "nl" else

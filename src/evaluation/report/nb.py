@@ -102,6 +102,11 @@ class ReportContext:
         spec = self.study.instrument.themes.get(theme)
         return spec.get(self.lang, theme) if spec else self.t(theme)
 
+    def group_label(self, group) -> str:
+        """Label of a stakeholder group: ``report.stakeholder_groups`` of the study, else the group id as it is."""
+        labels = self.study.stakeholder_groups.get(str(group))
+        return self.label(labels) if labels else str(group)
+
     def scale_label(self, scale) -> str:
         spec = self.study.instrument.scales.get(scale)
         return self.label(spec["label"]) if spec else str(scale)

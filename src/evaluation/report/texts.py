@@ -32,37 +32,35 @@ SECTIONS = {
 
 TEXT = {
     "context_intro": {
-        "nl": ("In de {area} in {municipality} werkten bewoners, ondernemers en de gemeente samen aan een straat die beter "
-               "bestand is tegen schokken en veranderingen. De pilot ging over de energietransitie, digitale veiligheid, "
-               "klimaatadaptatie, veiligheid en noodhulp, sociale samenhang en vertrouwen in de gemeente. "
-               "De gemeente werkte daarbij integraal en gebiedsgericht: vanuit de vragen van de straat, niet vanuit één afdeling."),
-        "en": ("In {area} in {municipality}, residents, entrepreneurs and the municipality worked together on a street that "
-               "copes better with shocks and change. The pilot covered the energy transition, digital safety, climate "
-               "adaptation, safety and emergency preparedness, social cohesion and trust in the municipality. "
-               "The municipality worked in an integral, area-based way: starting from the street's questions, not from one department."),
+        "nl": "Dit leerrapport evalueert de pilot in {area} ({municipality}). De enquête mat: {themes}.",
+        "en": "This learning report evaluates the pilot in {area} ({municipality}). The survey measured: {themes}.",
     },
     "context_questions": {
-        "nl": ("Dit leerrapport beantwoordt drie vragen:\n\n"
-               "1. Veranderden veerkracht, sociale samenhang en vertrouwen in de gemeente tussen de nulmeting en de eindmeting?\n"
-               "2. Voor wie veranderde er iets (bijvoorbeeld huurders en eigenaar-bewoners)?\n"
-               "3. Wat zijn de kansen, krachten en beperkingen van integraal gebiedsgericht werken, volgens bewoners, "
-               "ondernemers, gemeentemedewerkers en partners?"),
-        "en": ("This learning report answers three questions:\n\n"
-               "1. Did resilience, social cohesion and trust in the municipality change between baseline and follow-up?\n"
-               "2. For whom did things change (for example tenants and owner-occupiers)?\n"
-               "3. What are the opportunities, strengths and limitations of integral area-based working, according to "
-               "residents, entrepreneurs, municipal staff and partners?"),
+        "nl": "Dit leerrapport beantwoordt {n} vragen:",
+        "en": "This learning report answers {n} questions:",
+    },
+    "question_1": {
+        "nl": "Veranderden {themes} tussen de {first} en de {last}?",
+        "en": "Did {themes} change between the {first} and the {last}?",
+    },
+    "question_2": {
+        "nl": "Voor wie veranderde er iets?",
+        "en": "For whom did things change?",
+    },
+    "question_3": {
+        "nl": "Wat zijn de kansen, krachten en beperkingen van de aanpak, volgens de geïnterviewden?",
+        "en": "What are the opportunities, strengths and limitations of the approach, according to the interviewees?",
     },
     "timeline": {"nl": "Tijdlijn van de pilot", "en": "Timeline of the pilot"},
     "method_design": {
         "nl": ("**Opzet.** Alle {population} woningen in de straat kregen twee keer dezelfde vragenlijst: een nulmeting "
                "({before}) en een eindmeting ({after}). Een deel van de bewoners vulde beide in; zij vormen het panel. "
-               "Daarnaast zijn {n_interviews} interviews gehouden met bewoners, ondernemers, gemeentemedewerkers en partners. "
+               "Daarnaast zijn {n_interviews} interviews gehouden ({groups}). "
                "Onderzoekers hebben de interviews gecodeerd met een vast codeerschema."),
         "en": ("**Design.** All {population} homes in the street received the same questionnaire twice: a baseline "
                "({before}) and a follow-up ({after}). Some residents answered both; they form the panel. "
-               "In addition, {n_interviews} interviews were held with residents, entrepreneurs, municipal staff and partners, "
-               "coded by researchers with a fixed coding frame."),
+               "In addition, {n_interviews} interviews were held ({groups}), coded by researchers with a fixed coding "
+               "frame."),
     },
     "method_analysis": {
         "nl": ("**Analyse.** Per thema combineren we stellingen tot een schaal (gemiddelde van de beantwoorde stellingen, "
