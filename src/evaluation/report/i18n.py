@@ -37,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
     "suppressed": {"nl": "<{n}", "en": "<{n}"},
     "hidden_mark": {"nl": "·", "en": "·"},
     "and": {"nl": " en ", "en": " and "},
+    "table_empty": {"nl": "deze studie heeft hiervoor geen gegevens.", "en": "this study has no data for it."},
     "toc_update": {"nl": "Inhoudsopgave: klik met rechts en kies ‘Veld bijwerken’ als Word dat niet zelf doet.",
                    "en": "Table of contents: right-click and choose ‘Update field’ if Word does not do it itself."},
     "interviewee": {"nl": "Geïnterviewde", "en": "Interviewee"},

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..config import Study, load_study
 from ..importer import load_processed
-from .escape import write_csv, write_xlsx
+from .escape import md_literal, write_csv, write_xlsx
 from .i18n import check_lang, fmt_num, fmt_pct, t
 
 __all__ = ["setup", "ReportContext"]
@@ -208,6 +208,12 @@ class ReportContext:
         from ..privacy import suppress_small_cells
         from .i18n import fmt_p
 
+        if frame.empty:  # a study without such data: one line instead of an empty table or an error
+            from IPython.display import Markdown
+
+            display(Markdown(f"*{md_literal(caption)}: {self.t('table_empty')}*"))
+            self.published[name] = frame
+            return
         published = frame.reset_index(drop=True)
         min_count = self.study.min_cell if min_count is None else min_count
         log = pd.DataFrame(columns=["row", "column", "reason"])

@@ -335,7 +335,14 @@ def _binary(study, responses, items, population) -> pd.DataFrame:
             row.update({"cs_estimate": cross["estimate"], "cs_ci_low": cross["ci_low"], "cs_ci_high": cross["ci_high"],
                         "cs_p_value": cross["p_value"], "cs_method": cross["method"]})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_BINARY_COLUMNS) if not rows else pd.DataFrame(rows)
+
+
+#: columns of the yes/no and categorical table; it has them even when the instrument has no such items
+_BINARY_COLUMNS = ["outcome", "theme", "level", "n_pairs", "n_before", "share_before", "share_before_ci_low",
+                   "share_before_ci_high", "n_after", "share_after", "share_after_ci_low", "share_after_ci_high",
+                   "estimate", "ci_low", "ci_high", "statistic", "df", "p_value", "method", "cs_estimate", "cs_ci_low",
+                   "cs_ci_high", "cs_p_value", "cs_method"]
 
 
 def _likert(responses, ordinal_items, inst) -> pd.DataFrame:
