@@ -16,7 +16,7 @@ def test_config_error_exit_code(tmp_path, capsys):
     bad.write_text("study: {id: x}\n", encoding="utf-8")
     assert main(["import", "--study", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "evaluation import: error:" in err and "instrument: required key is missing" in err
+    assert "evaluation import: error:" in err and "waves: a study needs survey waves, interviews or both" in err
 
 
 def test_demo_refuses_real_study(tmp_path, capsys, demo_project):
@@ -73,7 +73,7 @@ def test_check_config_error_is_one_error_line_exit_two(tmp_path, capsys):
     bad.write_text("study: {id: x}\n", encoding="utf-8")
     assert main(["check", "--study", str(bad)]) == 2
     captured = capsys.readouterr()
-    assert "instrument: required key is missing" in captured.out
+    assert "waves: a study needs survey waves, interviews or both" in captured.out
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("evaluation check: error:") and "Traceback" not in captured.err
 

@@ -33,7 +33,7 @@ def test_example_study_loads():
     scales = study.instrument.scale_definitions()
     assert scales["trust"]["reverse"] == ["tru4"]
     assert scales["cohesion"]["rescale_0_10"] is True
-    assert set(study.coding_frame.table.columns) == {"code", "theme", "aspect", "label_nl", "label_en", "meta"}
+    assert set(study.coding_frame.table.columns) == {"code", "theme", "aspect", "labels", "meta"}
     assert study.raw_dir == ROOT / "data/raw/noorderbeekdwarsstraat-demo"
 
 

@@ -135,7 +135,9 @@ def test_failing_notebook_is_named_and_kept(built, tmp_path):
 import re  # noqa: E402
 
 from evaluation.report.i18n import fmt_ci, fmt_int, fmt_num, fmt_pct  # noqa: E402
-from evaluation.report.texts import SECTIONS  # noqa: E402
+from evaluation.report.i18n import catalog  # noqa: E402
+
+SECTIONS = {k: {lang: catalog(lang)["sections"][k] for lang in ("nl", "en")} for k in catalog("en")["sections"]}
 
 SECTION_KEYS = ["summary", "context", "method", "response", "scales", "change", "for_whom", "interviews", "joint",
                 "lessons", "appendix_data", "appendix_repro"]
@@ -181,6 +183,21 @@ def test_summary_numbers_equal_results_tables(built, lang):
     freq = results["frequencies"]
     overall = freq[freq["group"] == "total"]
     expected |= {fmt_int(v, lang) for v in overall["n_cases"]} | {fmt_int(v, lang) for v in overall["n_cases_total"]}
+    # the management summary, conclusions and recommendations quote these tables too
+    for _, row in results["subgroup"].iterrows():
+        expected |= {fmt_num(row["estimate"], 2, lang, sign=True), fmt_num(row["ci_low"], 2, lang),
+                     fmt_num(row["ci_high"], 2, lang)}
+    code_group = results["code_group"]
+    expected |= {fmt_int(v, lang) for v in code_group["n_cases"]} | {fmt_int(v, lang) for v in code_group["n_cases_total"]}
+    expected |= {fmt_int(v, lang) for v in results["mde"]["n"]} | {fmt_num(v, 2, lang) for v in results["mde"]["mde"]}
+    expected |= {fmt_num(abs(v), 2, lang) for v in results["model"]["effect_size"]}
+    for column in ("response_rate", "share_respondents", "share_population"):
+        expected |= {fmt_pct(v, 0, lang).rstrip("%") for v in results["response"][column].dropna()}
+    model = results["model"]
+    study = built["study"]
+    expected |= {fmt_int(len(model), lang), fmt_int(int((model["p_adjusted"] < 1 - study.confidence).sum()), lang),
+                 fmt_int(study.min_cell, lang), fmt_num(0.7, 2, lang)}  # counts of the rules and the 0.70 threshold
+    expected |= {str(i) for i in range(1, 4)}  # the research questions' numbers
     expected |= {"0", "1", "5", "10", "95"}  # scale bounds and the 95% of the intervals
     numbers = re.findall(r"[−+-]?\d[\d.,]*\d|[−+-]?\d", summary.replace("95%-BI", "95 ").replace("95% CI", "95 "))
     stray = [n for n in numbers if n.strip(".,") not in expected and n.lstrip("+").strip(".,") not in expected]
@@ -311,8 +328,9 @@ def test_published_tables_hide_what_the_gate_hides(built, lang):
     cells = study_results(study)["publication"]
     hidden = cells[cells["status"].isin(["primary", "complementary", "derived"])]
     tables = study.reports_dir / "tables"
-    response = pd.read_csv(tables / f"response.{lang}.csv")
-    rows = {f"{w}|{g}": i for i, (w, g) in enumerate(zip(response["wave"], response["group"]))}
+    response = pd.read_csv(tables / f"response.{lang}.csv")  # rows in the results' order, labels of the edition
+    raw = study_results(study)["response"]
+    rows = {f"{w}|{g}": i for i, (w, g) in enumerate(zip(raw["wave"], raw["group"]))}
     checked = 0
     for r in hidden[hidden["table"] == "response"].itertuples():
         assert pd.isna(response.at[rows[r.row], r.column]), (r.row, r.column)

@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", parents=[debug], help="build the learning report (HTML, DOCX, PDF) with papermill")
     rep.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
-    rep.add_argument("--lang", default="nl", choices=["nl", "en"], help="report language (default: %(default)s)")
+    rep.add_argument("--lang", default=None,
+                     help="report language, one of the study's report.languages (default: the first of them)")
     rep.add_argument("--formats", default="html", help="comma-separated: html,docx,pdf (default: %(default)s)")
     rep.add_argument("--force-import", action="store_true", help="re-import even when inputs are unchanged")
     rep.add_argument("--quiet", action="store_true", help="no progress output")

@@ -29,7 +29,10 @@ __all__ = [
     "load_coding_frame",
 ]
 
+#: Report languages when a study names none (the first is the primary edition).
 LANGUAGES = ("nl", "en")
+#: A label given as plain text holds for every language: it is stored under this key.
+ANY_LANGUAGE = "*"
 ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
 #: Limits for configuration YAML: a config file is a few kilobytes; anything far
 #: beyond these is a mistake or an attack ("billion laughs" alias bombs).
@@ -152,7 +155,7 @@ class _Checker:
     def labels(self, mapping, key, prefix, *, required=True):
         value = self.get(mapping, key, prefix, (dict, str), required=required)
         if isinstance(value, str):
-            return {lang: value for lang in LANGUAGES}
+            return {ANY_LANGUAGE: value}
         if isinstance(value, dict):
             return {str(k): str(v) for k, v in value.items()}
         return {}
@@ -311,7 +314,7 @@ class Instrument:
         return out
 
     def items_table(self) -> pd.DataFrame:
-        """One row per item: item, scale, theme, level, reverse, text_nl, text_en."""
+        """One row per item: item, scale, theme, level, reverse, text (``{lang: statement}``)."""
         rows = []
         for item in self.items:
             answers = self.answer_sets[item["answers"]]
@@ -323,8 +326,7 @@ class Instrument:
                     "theme": theme,
                     "level": answers["level"],
                     "reverse": bool(item.get("reverse", False)),
-                    "text_nl": item["text"].get("nl", ""),
-                    "text_en": item["text"].get("en", ""),
+                    "text": dict(item["text"]),
                 }
             )
         return pd.DataFrame(rows)
@@ -418,9 +420,9 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
         if not isinstance(spec, dict):
             c.add(f"themes.{theme_id}", "wrong type", found=spec, allowed="mapping with nl, en")
             continue
-        for lang in LANGUAGES:
-            c.get(spec, lang, f"themes.{theme_id}", str)
-        themes[theme_id] = dict(spec)
+        if not spec or not all(isinstance(v, str) for v in spec.values()):
+            c.add(f"themes.{theme_id}", "needs a label per report language (text)", found=spec, allowed="e.g. en: Trust")
+        themes[theme_id] = {str(k): str(v) for k, v in spec.items()}
 
     scales = {}
     for scale_id, spec in (c.get(data, "scales", "", dict, default={}) or {}).items():
@@ -456,7 +458,8 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
                 c.add(f"{prefix}.codes.{code}", "answer codes must be numbers", found=code)
                 continue
             codes[code] = label
-        background[var] = {"column": column, "privacy": privacy, "codes": codes}
+        background[var] = {"column": column, "privacy": privacy, "codes": codes,
+                           "label": c.labels(spec, "label", prefix, required=False)}
 
     identifiers = c.get(data, "identifiers", "", dict, default={}) or {}
     c.unknown_keys(identifiers, {"respondent", "household", "direct"}, "identifiers")
@@ -510,7 +513,7 @@ def load_instrument(path: str | os.PathLike, problems: list[Problem] | None = No
 
 @dataclass
 class CodingFrame:
-    """Interview coding frame. ``table``: code, theme, aspect, label_nl, label_en, meta."""
+    """Interview coding frame. ``table``: code, theme, aspect, labels (``{lang: label}``), meta."""
 
     name: str
     path: Path
@@ -537,7 +540,7 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
     --------
     >>> frame = load_coding_frame("config/coding-frames/gebiedsgericht-werken.yml")  # doctest: +SKIP
     >>> frame.table.columns.tolist()  # doctest: +SKIP
-    ['code', 'theme', 'aspect', 'label_nl', 'label_en', 'meta']
+    ['code', 'theme', 'aspect', 'labels', 'meta']
     """
     path = Path(path)
     own = problems is None
@@ -547,7 +550,7 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
     if len(problems) > n_before:
         if own:
             raise ConfigError(problems)
-        return CodingFrame(path.stem, path, pd.DataFrame(columns=["code", "theme", "aspect", "label_nl", "label_en", "meta"]), {})
+        return CodingFrame(path.stem, path, pd.DataFrame(columns=["code", "theme", "aspect", "labels", "meta"]), {})
     c = _Checker(path, problems)
     c.unknown_keys(data, {"coding_frame", "version", "aspects", "codes", "meta_codes"}, "")
     name = c.get(data, "coding_frame", "", str, default=path.stem)
@@ -570,8 +573,7 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
                 "code": code,
                 "theme": theme,
                 "aspect": aspect,
-                "label_nl": label.get("nl", code),
-                "label_en": label.get("en", code),
+                "labels": {ANY_LANGUAGE: code, **label},  # the code's own name where a language has no label
                 "meta": False,
             }
         )
@@ -579,8 +581,8 @@ def load_coding_frame(path, problems=None, *, themes=None) -> CodingFrame:
         if not isinstance(code, str):
             c.add("meta_codes", "code names must be text", found=code)
             continue
-        rows.append({"code": str(code), "theme": None, "aspect": None, "label_nl": str(code), "label_en": str(code), "meta": True})
-    table = pd.DataFrame(rows, columns=["code", "theme", "aspect", "label_nl", "label_en", "meta"])
+        rows.append({"code": str(code), "theme": None, "aspect": None, "labels": {ANY_LANGUAGE: str(code)}, "meta": True})
+    table = pd.DataFrame(rows, columns=["code", "theme", "aspect", "labels", "meta"])
     dupes = table["code"][table["code"].duplicated()].tolist()
     if dupes:
         c.add("codes", "duplicate code names", found=dupes)
@@ -647,6 +649,12 @@ class Study:
     context: dict = field(default_factory=dict)
     questions: dict = field(default_factory=dict)
     stakeholder_groups: dict = field(default_factory=dict)
+    #: extra language folders of the study (``report.locales``): new languages or replaced wording
+    locales: Path | None = None
+    #: the evaluator's own texts per language and section (``report.narrative``)
+    narrative_dir: Path | None = None
+    #: parameters of a synthetic study's demo site (``demo:``; see :class:`evaluation.demo.Site`)
+    demo: dict = field(default_factory=dict)
     #: column names of the interviewee table by role (see INTERVIEWEE_COLUMNS); missing roles use the role name
     interviewee_columns: dict = field(default_factory=dict)
     #: answers in the interviewee table's consent column that mean "this interview may be quoted"
@@ -724,7 +732,7 @@ class Study:
 
 
 _STUDY_KEYS = {"study", "population", "instrument", "waves", "interviews", "privacy", "analysis", "report",
-               "strict", "limits"}
+               "strict", "limits", "demo"}
 _STUDY_META_KEYS = {"id", "title", "municipality", "area", "synthetic", "raw_dir", "processed_dir", "reports_dir",
                     "external_raw_dir", "allow_external_paths"}
 
@@ -826,13 +834,17 @@ def load_study(path: str | os.PathLike) -> Study:
         for category in targets:
             c.number(targets, category, f"population.margins.{var}", whole=True, low=0, required=True)
 
-    instrument_path = resolve(c.get(data, "instrument", "", str))
+    wave_specs = c.get(data, "waves", "", list, required=False, default=[]) or []
+    # a survey needs an instrument; a study of interviews only has neither
+    instrument_path = resolve(c.get(data, "instrument", "", str, required=bool(wave_specs)))
     instrument = load_instrument(instrument_path, problems) if instrument_path else None
+    if instrument is None:
+        instrument = Instrument("none", path, {}, {}, {}, {}, {}, [])
+    if not wave_specs and data.get("interviews") is None:
+        c.add("waves", "a study needs survey waves, interviews or both", found=0,
+              allowed="a list of waves (id, file), and/or an interviews: section")
 
     waves = []
-    wave_specs = c.get(data, "waves", "", list, default=[]) or []
-    if len(wave_specs) < 2:
-        c.add("waves", "a before/after study needs at least two waves", found=len(wave_specs))
     for index, spec in enumerate(wave_specs):
         prefix = f"waves[{index}]"
         if not isinstance(spec, dict):
@@ -852,7 +864,7 @@ def load_study(path: str | os.PathLike) -> Study:
         waves.append(
             Wave(
                 id=wave_id,
-                label=c.labels(spec, "label", prefix, required=False) or {lang: str(wave_id) for lang in LANGUAGES},
+                label=c.labels(spec, "label", prefix, required=False) or {ANY_LANGUAGE: str(wave_id)},
                 file=file if file is not None else raw_dir,
                 invited=c.number(spec, "invited", prefix, whole=True, low=1),
                 date=str(spec.get("date")) if spec.get("date") is not None else None,
@@ -939,36 +951,66 @@ def load_study(path: str | os.PathLike) -> Study:
             c.add("analysis.groups", "not a background variable of the instrument", found=g, allowed=", ".join(instrument.background))
 
     report = c.get(data, "report", "", dict, required=False, default={}) or {}
-    c.unknown_keys(report, {"languages", "timeline", "context", "questions", "stakeholder_groups"}, "report")
+    c.unknown_keys(report, {"languages", "timeline", "context", "questions", "stakeholder_groups", "locales", "narrative"},
+                   "report")
+    narrative_dir = path.parent / f"{path.stem}.narrative"
+    raw_narrative = c.get(report, "narrative", "report", str, required=False)
+    if raw_narrative:
+        narrative_dir = (path.parent / raw_narrative).resolve()
+    from .report.i18n import languages as known_languages
+
+    locales_dir = None
+    raw_locales = c.get(report, "locales", "report", str, required=False)
+    if raw_locales:
+        locales_dir = (path.parent / raw_locales).resolve()
+        if not locales_dir.is_dir():
+            c.add("report.locales", "folder not found (it holds one folder per language, e.g. fr/locale.yml)",
+                  found=raw_locales, allowed="a folder relative to the study file")
+            locales_dir = None
+    available = known_languages(extra=[locales_dir] if locales_dir else ())
+    languages = c.get(report, "languages", "report", list, required=False, default=None) or list(LANGUAGES)
+    for lang in languages:
+        if not isinstance(lang, str) or lang not in available:
+            c.add("report.languages", "unsupported language: no language folder for it (see report.locales)",
+                  found=lang, allowed=", ".join(available))
     context = c.labels(report, "context", "report", required=False)
     questions = {}
     raw_questions = c.get(report, "questions", "report", dict, required=False, default={}) or {}
     for lang, items in raw_questions.items():
-        if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(q, str) for q in items):
+        if lang not in available or not isinstance(items, list) or not all(isinstance(q, str) for q in items):
             c.add(f"report.questions.{lang}", "must be a list of research questions (text) per report language",
-                  found=items, allowed=", ".join(LANGUAGES))
+                  found=items, allowed=", ".join(available))
             continue
         questions[lang] = [q.strip() for q in items if q.strip()]
     stakeholder_groups = {}
     raw_groups = c.get(report, "stakeholder_groups", "report", dict, required=False, default={}) or {}
     for group, label in raw_groups.items():
         stakeholder_groups[str(group)] = c.labels(raw_groups, group, "report.stakeholder_groups")
-    languages = c.get(report, "languages", "report", list, required=False, default=None) or list(LANGUAGES)
-    for lang in languages:
-        if not isinstance(lang, str) or lang not in LANGUAGES:
-            c.add("report.languages", "unsupported language", found=lang, allowed=", ".join(LANGUAGES))
     timeline = c.get(report, "timeline", "report", list, required=False, default=[]) or []
     for index, event in enumerate(timeline):
         prefix = f"report.timeline[{index}]"
         if not isinstance(event, dict):
-            c.add(prefix, "each event must be a mapping with date, nl and en", found=event)
+            c.add(prefix, "each event must be a mapping with a date and a text per report language", found=event)
             continue
-        c.unknown_keys(event, {"date", *LANGUAGES}, prefix)
-        for lang in LANGUAGES:
+        c.unknown_keys(event, {"date", *available}, prefix)
+        for lang in languages:
             c.get(event, lang, prefix, str, required=False)
 
     strict = c.get(data, "strict", "", bool, required=False, default=False)
     limits = _limits(c, c.get(data, "limits", "", dict, required=False, default={}) or {})
+    demo = c.get(data, "demo", "", dict, required=False, default={}) or {}
+    if demo:
+        if not synthetic:
+            c.add("demo", "only a synthetic study (study.synthetic: true) can describe a demo site")
+        else:
+            from .demo import Site
+
+            try:
+                Site.from_mapping({"id": study_id, **demo})
+            except (TypeError, ValueError, KeyError) as exc:
+                c.add("demo", f"not a valid demo site: {exc}")
+    _check_labels(problems, languages, instrument=instrument, study_checker=c,
+                  stakeholder_groups=stakeholder_groups, context=context)
 
     if problems:
         raise ConfigError(problems)
@@ -995,6 +1037,9 @@ def load_study(path: str | os.PathLike) -> Study:
         context=context,
         questions=questions,
         stakeholder_groups=stakeholder_groups,
+        locales=locales_dir,
+        narrative_dir=narrative_dir,
+        demo=demo,
         consent_values=consent_values,
         min_cell=min_cell,
         min_cell_interviews=min_cell_interviews,
@@ -1014,6 +1059,51 @@ def load_study(path: str | os.PathLike) -> Study:
         allow_external_paths=bool(external),
         **gate,
     )
+
+
+def has_label(mapping, lang: str) -> bool:
+    """Whether a label mapping has text for ``lang`` (a plain-text label holds for every language)."""
+    return isinstance(mapping, dict) and bool(mapping.get(lang) or mapping.get(ANY_LANGUAGE))
+
+
+def label_for(mapping, lang: str, default: str = "") -> str:
+    """The text of a label mapping in ``lang`` (a plain-text label holds for every language).
+
+    Examples
+    --------
+    >>> label_for({"nl": "Vertrouwen", "en": "Trust"}, "en"), label_for({ANY_LANGUAGE: "Kohesion"}, "nl")
+    ('Trust', 'Kohesion')
+    """
+    if not isinstance(mapping, dict):
+        return str(mapping) if mapping is not None else default
+    return mapping.get(lang) or mapping.get(ANY_LANGUAGE) or default
+
+
+def _check_labels(problems, languages, *, instrument, study_checker, stakeholder_groups, context) -> None:
+    """Every label the report shows exists in every report language (and only those are required)."""
+    langs = [x for x in languages if isinstance(x, str)]
+    if instrument is not None:
+        ci = _Checker(instrument.path, problems)
+        for lang in langs:
+            for theme, spec in instrument.themes.items():
+                if not has_label(spec, lang):
+                    ci.add(f"themes.{theme}.{lang}", f"label missing for report language {lang}")
+            for scale, spec in instrument.scales.items():
+                if not has_label(spec["label"], lang):
+                    ci.add(f"scales.{scale}.label.{lang}", f"label missing for report language {lang}")
+            for item in instrument.items:
+                if not has_label(item.get("text"), lang):
+                    ci.add(f"items ({item.get('id')}).text.{lang}", f"statement missing for report language {lang}")
+            for set_id, spec in instrument.answer_sets.items():
+                for code, label in spec["codes"].items():
+                    if isinstance(label, dict) and not has_label(label, lang):
+                        ci.add(f"answer_sets.{set_id}.codes.{code}.{lang}", f"answer label missing for report language {lang}")
+    for lang in langs:
+        for group, label in stakeholder_groups.items():
+            if not has_label(label, lang):
+                study_checker.add(f"report.stakeholder_groups.{group}.{lang}", f"label missing for report language {lang}")
+        if context and not has_label(context, lang):
+            study_checker.add(f"report.context.{lang}", f"context text missing for report language {lang}")
 
 
 def _limits(c: _Checker, spec: dict) -> InputLimits:

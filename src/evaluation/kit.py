@@ -772,8 +772,9 @@ def export_codebook(study, out, *, overwrite: bool = False) -> Path:
             parts.append(f"aspect: {row.aspect}")
             label = (aspects.get(row.aspect) or {}).get("en", row.aspect)
             sets.setdefault(f"aspect: {label}", []).append(row.code)
-        if isinstance(row.label_en, str) and row.label_en != row.code:
-            parts.append(f"en: {row.label_en}")
+        for lang, text in sorted((row.labels or {}).items()):
+            if lang != "*" and text != row.code:
+                parts.append(f"{lang}: {text}")
         descriptions.append("; ".join(parts) or None)
     codebook = pd.DataFrame({"code": table["code"].astype(str), "description": descriptions})
     return write_qdc(out, codebook, sets=sets, name=study.coding_frame.name)

@@ -111,8 +111,8 @@ def apply_coding_frame(segments, *, frame, interviewees=None, approved_code=None
         Tidy segments (``document, case, code, start, end, text, coder``; ``group``
         optional).
     frame : pandas.DataFrame
-        Coding frame with columns ``code, theme, aspect, meta`` (``label_nl``,
-        ``label_en`` optional), as loaded from ``config/coding-frames/*.yml``.
+        Coding frame with columns ``code, theme, aspect, meta`` (``labels``
+        optional), as loaded from ``config/coding-frames/*.yml``.
         Rows with ``meta`` True are bookkeeping codes (e.g. "Citaat akkoord").
     interviewees : pandas.DataFrame, optional
         ``case, group`` per interviewee. When given it sets ``group``; otherwise the

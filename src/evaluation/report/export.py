@@ -56,11 +56,6 @@ __all__ = ["ReportAssemblyError", "PdfSupportError", "assemble_html", "export_do
 MIME_PREFERENCE = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown")
 #: Cell tags that keep a cell (and its outputs) out of the report.
 REMOVE_TAGS = frozenset({"remove", "remove-cell"})
-#: The few words the assembler itself writes, per report language.
-LABELS = {
-    "nl": {"contents": "Inhoud", "figure": "Figuur", "about": "Over dit rapport"},
-    "en": {"contents": "Contents", "figure": "Figure", "about": "About this report"},
-}
 
 _IMAGE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
 #: Elements dropped from every fragment (with their content).
@@ -202,11 +197,13 @@ def assemble_html(
     paths = [Path(p) for p in ([notebooks] if isinstance(notebooks, (str, Path)) else notebooks)]
     if not paths:
         raise ValueError("`notebooks` is empty; pass the executed .ipynb files in report order.")
-    if lang not in LABELS:
-        raise ValueError(f"`lang` is {lang!r}; pass one of {sorted(LABELS)}.")
+    from .i18n import languages, t
+
+    if lang not in languages():
+        raise ValueError(f"`lang` is {lang!r}; pass one of {', '.join(languages())}.")
     if not str(title).strip():
         raise ValueError("`title` is empty; pass the report title.")
-    labels = LABELS[lang]
+    labels = {key: t(key, lang) for key in ("contents", "figure", "about")}  # the assembler's own words
     main = etree.Element("div")
     figures = 0
     for path in paths:

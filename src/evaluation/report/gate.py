@@ -19,7 +19,7 @@ build refuses to produce a report when the audit does not pass.
 Which counts are sensitive
 --------------------------
 Counts of people *in a group a reader can recognise*: a category of a background
-variable (tenure, age group …), a stakeholder group of interviewees, a cross of
+variable (e.g. a type of home or an age group), a stakeholder group of interviewees, a cross of
 those with the panel. Answer distributions over all respondents (the share agreeing
 with a statement) are not treated as sensitive: they single out nobody unless
 crossed with such a group, and those crosses are gated.

@@ -1,333 +1,158 @@
-"""Report language: labels in Dutch and English and number formatting.
+"""Report language: catalogs per language, Jinja2 text templates and locale number formatting.
 
-The Dutch edition uses a decimal comma and a point as thousands separator
-(``1.234,5``); English uses ``1,234.5``. Every number in the report passes
-through these functions, so no number is typed by hand.
+Every word the report writes lives in a *language folder*, not in Python::
+
+    locales/<lang>/locale.yml    how numbers, intervals, lists and quotes are written (Babel locale)
+    locales/<lang>/labels.yml    short labels: headers, captions, category names
+    locales/<lang>/sections.yml  section headings
+    locales/<lang>/text.yml      prose: fixed text and the sentences generated from results
+
+The package brings ``nl`` and ``en``. A study can add a language, or replace any
+entry of one, with its own folders (``report.locales`` in the study file, see
+:func:`use_locales`): adding a language is adding one folder, with no Python change.
+
+Entries are Jinja2 templates. In prose (:func:`say`) every value filled in is made
+literal Markdown (:func:`evaluation.report.escape.md_literal`) unless a number filter
+formatted it, so text from data or configuration never becomes markup. Numbers stay
+numbers until a template formats them with the locale's filters (``num``, ``int``,
+``pct``, ``ci``, ``p``, ``signed``); halves are rounded away from zero (44.5 → 45).
 """
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["LABELS", "t", "fmt_num", "fmt_pct", "fmt_ci", "fmt_p", "fmt_int", "check_lang"]
+__all__ = ["t", "say", "heading", "fmt_num", "fmt_pct", "fmt_ci", "fmt_p", "fmt_int", "check_lang", "languages",
+           "use_locales", "decimal_mark", "listing", "catalog", "Safe"]
 
-LANGS = ("nl", "en")
+#: The package's own language folders.
+PACKAGE_LOCALES = Path(__file__).parent / "locales"
+#: The parts of a language folder (``locale`` holds formatting, the others text).
+PARTS = ("locale", "labels", "sections", "text")
 
-LABELS: dict[str, dict[str, str]] = {
-    # waves, groups, generic
-    "wave": {"nl": "Meting", "en": "Wave"},
-    "before": {"nl": "Nulmeting", "en": "Baseline"},
-    "after": {"nl": "Eindmeting", "en": "Follow-up"},
-    "both": {"nl": "Beide metingen", "en": "Both waves"},
-    "tenure": {"nl": "Woonvorm", "en": "Tenure"},
-    "owner": {"nl": "Koopwoning", "en": "Owner-occupied"},
-    "social_rent": {"nl": "Sociale huur", "en": "Social rent"},
-    "private_rent": {"nl": "Particuliere huur", "en": "Private rent"},
-    "age_group": {"nl": "Leeftijd", "en": "Age group"},
-    "total": {"nl": "Totaal", "en": "Total"},
-    "population": {"nl": "Woningen", "en": "Homes"},
-    "respondents": {"nl": "Respondenten", "en": "Respondents"},
-    "households": {"nl": "Huishoudens", "en": "Households"},
-    "response_rate": {"nl": "Respons", "en": "Response"},
-    "panel": {"nl": "In beide metingen", "en": "In both waves"},
-    "share_respondents": {"nl": "Aandeel in respons", "en": "Share of respondents"},
-    "share_population": {"nl": "Aandeel in straat", "en": "Share of street"},
-    "suppressed": {"nl": "<{n}", "en": "<{n}"},
-    "hidden_mark": {"nl": "·", "en": "·"},
-    "and": {"nl": " en ", "en": " and "},
-    "table_empty": {"nl": "deze studie heeft hiervoor geen gegevens.", "en": "this study has no data for it."},
-    "toc_update": {"nl": "Inhoudsopgave: klik met rechts en kies ‘Veld bijwerken’ als Word dat niet zelf doet.",
-                   "en": "Table of contents: right-click and choose ‘Update field’ if Word does not do it itself."},
-    "interviewee": {"nl": "Geïnterviewde", "en": "Interviewee"},
-    "note_primary": {"nl": "<{n}: minder dan {n} personen, niet getoond.",
-                     "en": "<{n}: fewer than {n} people, not shown."},
-    "note_hidden": {"nl": "·: niet getoond, zodat een verborgen aantal niet uit andere getallen in dit rapport terug te "
-                          "rekenen is.",
-                    "en": "·: not shown, so that a hidden count cannot be worked out from other numbers in this report."},
-    "pp": {"nl": "procentpunt", "en": "pp"},
-    "audit_passed": {
-        "nl": ("**Controle op terugrekenen.** Alle {cells} getallen over personen in de tabellen en de tekst van dit rapport "
-               "zijn samen beoordeeld (één publicatiepoort): {primary} kleine aantallen zijn niet getoond, {complementary} "
-               "andere aantallen zijn verborgen zodat de kleine niet terug te rekenen zijn, en {derived} percentages, "
-               "gemiddelden en intervallen die op een verborgen aantal rusten ook. Daarna is voor elk van de {audited} "
-               "verborgen of gevoelige aantallen met lineair programmeren berekend wat een lezer die álle gepubliceerde "
-               "getallen combineert er nog over kan weten: geen enkel aantal is te herleiden; de kleinste marge is {width}."),
-        "en": ("**Check against recombination.** All {cells} numbers about people in the tables and text of this report were "
-               "assessed together (one publication gate): {primary} small counts are not shown, {complementary} other counts "
-               "are hidden so that the small ones cannot be worked out, and so are {derived} percentages, means and intervals "
-               "resting on a hidden count. Then, for each of the {audited} hidden or sensitive counts, linear programming "
-               "computed what a reader who combines every published number can still learn about it: none can be "
-               "recovered; the narrowest range is {width}."),
-    },
-    "audit_failed": {
-        "nl": "**Controle op terugrekenen: niet geslaagd.** Dit rapport had niet gemaakt mogen worden.",
-        "en": "**Check against recombination: failed.** This report should not have been built.",
-    },
-    "unknown": {"nl": "Onbekend", "en": "Unknown"},
-    "opportunity": {"nl": "Kans", "en": "Opportunity"},
-    "strength": {"nl": "Kracht", "en": "Strength"},
-    "limitation": {"nl": "Beperking", "en": "Limitation"},
-    "caption_response": {
-        "nl": "Respons per meting en woonvorm, vergeleken met de woningen in de straat",
-        "en": "Response per wave and tenure type, compared with the homes in the street",
-    },
-    "caption_response_fig": {
-        "nl": "Respons (% van de woningen) per woonvorm en meting; boven elke staaf het aantal woningen dat meedeed.",
-        "en": "Response (% of homes) per tenure type and wave; above each bar the number of homes that took part.",
-    },
-    "alt_response": {
-        "nl": "Staafdiagram van de respons per woonvorm bij de nulmeting en de eindmeting.",
-        "en": "Bar chart of response per tenure type at baseline and follow-up.",
-    },
-    "group": {"nl": "Groep", "en": "Group"},
-    "date": {"nl": "Datum", "en": "Date"},
-    "activity": {"nl": "Activiteit", "en": "Activity"},
-    "response_rate_pct": {"nl": "Respons (% van de woningen)", "en": "Response (% of homes)"},
-    "characteristic": {"nl": "Kenmerk", "en": "Characteristic"},
-    "n_stayers": {"nl": "n blijvers", "en": "n stayers"},
-    "n_leavers": {"nl": "n afhakers", "en": "n leavers"},
-    "mean_stayers": {"nl": "Blijvers", "en": "Stayers"},
-    "mean_leavers": {"nl": "Afhakers", "en": "Leavers"},
-    "smd": {"nl": "Gestand. verschil", "en": "Std. difference"},
-    "caption_attrition": {
-        "nl": "Nulmeting: blijvers (ook eindmeting) en afhakers vergeleken (gemiddelde of aandeel; gestandaardiseerd verschil)",
-        "en": "Baseline: stayers (also follow-up) and leavers compared (mean or share; standardised difference)",
-    },
-    "scale": {"nl": "Schaal", "en": "Scale"},
-    "n": {"nl": "n", "en": "n"},
-    "n_items": {"nl": "Stellingen", "en": "Items"},
-    "alpha": {"nl": "Alfa", "en": "Alpha"},
-    "alpha_ci": {"nl": "{level}-BI alfa", "en": "{level} CI alpha"},
-    "omega": {"nl": "Omega", "en": "Omega"},
-    "caption_reliability": {"nl": "Betrouwbaarheid per schaal (nulmeting)", "en": "Reliability per scale (baseline)"},
-    "item": {"nl": "Code", "en": "Code"},
-    "text": {"nl": "Stelling ((R) = omgekeerd gescoord)", "en": "Statement ((R) = reverse-scored)"},
-    "item_rest_r": {"nl": "Item-rest r", "en": "Item-rest r"},
-    "alpha_if_deleted": {"nl": "Alfa zonder item", "en": "Alpha if deleted"},
-    "caption_items": {"nl": "Stellingen per schaal (nulmeting)", "en": "Statements per scale (baseline)"},
-    "mean_0_10": {"nl": "Gemiddelde (omgerekend naar 0–10)", "en": "Mean (converted to 0–10)"},
-    "alt_change": {
-        "nl": "Puntdiagram met per thema het gemiddelde bij nulmeting en eindmeting, met betrouwbaarheidsintervallen.",
-        "en": "Dot plot with each theme's mean at baseline and follow-up, with confidence intervals.",
-    },
-    "caption_change_fig": {
-        "nl": "Gemiddelde per thema en meting met {level}-BI (gecorrigeerd voor de eindige populatie), omgerekend naar 0–10.",
-        "en": "Mean per theme and wave with {level} CI (finite-population corrected), converted to 0–10.",
-    },
-    "n_before": {"nl": "n nul", "en": "n base"},
-    "n_after": {"nl": "n eind", "en": "n follow"},
-    "n_pairs": {"nl": "n panel", "en": "n panel"},
-    "mean_before": {"nl": "Gem. nul", "en": "Mean base"},
-    "mean_after": {"nl": "Gem. eind", "en": "Mean follow"},
-    "model": {"nl": "Verandering (model, primair)", "en": "Change (model, primary)"},
-    "model_ci": {"nl": "{level}-BI", "en": "{level} CI"},
-    "model_es": {"nl": "In SD nulmeting", "en": "In baseline SD"},
-    "paired": {"nl": "Verandering (panel, verkennend)", "en": "Change (panel, exploratory)"},
-    "paired_ci": {"nl": "{level}-BI panel", "en": "{level} CI panel"},
-    "d_z": {"nl": "d_z", "en": "d_z"},
-    "p_adjusted": {"nl": "p (gecorrigeerd)", "en": "p (adjusted)"},
-    "caption_change": {
-        "nl": ("Verandering per schaal. Primair: de verandering volgens het mixed model op alle antwoorden, met "
-               "interval, in standaarddeviaties van de nulmeting en met p gecorrigeerd over de primaire familie. "
-               "Verkennend: de verandering binnen het panel (gepaarde t-toets) met d_z"),
-        "en": ("Change per scale. Primary: the mixed-model change on all answers, with interval, in baseline standard "
-               "deviations and with p adjusted over the primary family. Exploratory: the change within the panel "
-               "(paired t-test) with d_z"),
-    },
-    "share_pct": {"nl": "Aandeel antwoorden (%)", "en": "Share of answers (%)"},
-    "alt_likert": {
-        "nl": "Gestapelde staven met de verdeling van de antwoorden per stelling bij de eindmeting.",
-        "en": "Stacked bars with the distribution of answers per statement at follow-up.",
-    },
-    "caption_likert": {
-        "nl": "Antwoorden per stelling bij de eindmeting: oneens links, eens rechts van het midden.",
-        "en": "Answers per statement at follow-up: disagree left, agree right of the centre.",
-    },
-    "question": {"nl": "Vraag", "en": "Question"},
-    "share_before": {"nl": "Ja nul", "en": "Yes base"},
-    "share_after": {"nl": "Ja eind", "en": "Yes follow"},
-    "difference": {"nl": "Verschil (panel)", "en": "Difference (panel)"},
-    "difference_ci": {"nl": "{level}-BI", "en": "{level} CI"},
-    "p_value": {"nl": "p", "en": "p"},
-    "caption_binary": {
-        "nl": "Ja/nee-vragen per meting, en het verschil binnen het panel (McNemar; verkennend, p gecorrigeerd per thema)",
-        "en": "Yes/no questions per wave, and the difference within the panel (McNemar; exploratory, p adjusted within theme)",
-    },
-    "caption_subgroup": {"nl": "Verandering in het panel per woonvorm", "en": "Change within the panel per tenure type"},
-    "change_points": {"nl": "Verandering (punten)", "en": "Change (points)"},
-    "alt_subgroup": {
-        "nl": "Puntdiagram met per thema en woonvorm de verandering in het panel, met intervallen.",
-        "en": "Dot plot with the panel change per theme and tenure type, with intervals.",
-    },
-    "caption_subgroup_fig": {
-        "nl": "Verandering per woonvorm (panel, {level}-BI); onderdrukte groepen ontbreken.",
-        "en": "Change per tenure type (panel, {level} CI); suppressed groups are left out.",
-    },
-    "code": {"nl": "Code", "en": "Code"},
-    "aspect": {"nl": "Soort", "en": "Kind"},
-    "caption_code_group": {
-        "nl": "Aantal geïnterviewden per groep dat een code noemde (N = aantal geïnterviewden in de groep)",
-        "en": "Interviewees per group mentioning a code (N = interviewees in the group)",
-    },
-    "n_interviews": {"nl": "Aantal geïnterviewden", "en": "Interviewees"},
-    "alt_code_group": {
-        "nl": "Heatmap met per code en groep het aantal geïnterviewden dat de code noemde.",
-        "en": "Heatmap with the number of interviewees per code and group who mentioned the code.",
-    },
-    "caption_code_group_fig": {
-        "nl": "Codes per groep geïnterviewden; grijze cellen zijn onderdrukt (kleine aantallen).",
-        "en": "Codes per group of interviewees; grey cells are suppressed (small counts).",
-    },
-    "c_coefficient": {"nl": "c-coëfficiënt", "en": "c-coefficient"},
-    "alt_cooccurrence": {
-        "nl": "Heatmap van hoe vaak thema's in dezelfde interviews voorkomen.",
-        "en": "Heatmap of how often themes occur in the same interviews.",
-    },
-    "caption_cooccurrence": {
-        "nl": "Samen genoemd in hetzelfde interview: c-coëfficiënt (0 = nooit samen, 1 = altijd samen).",
-        "en": "Mentioned in the same interview: c-coefficient (0 = never together, 1 = always together).",
-    },
-    "n_units": {"nl": "Eenheden", "en": "Units"},
-    "kappa": {"nl": "Kappa", "en": "Kappa"},
-    "krippendorff_alpha": {"nl": "Krippendorff α", "en": "Krippendorff α"},
-    "gwet_ac1": {"nl": "Gwet AC1", "en": "Gwet AC1"},
-    "unitizing_alpha": {"nl": "uα (fragmenten)", "en": "uα (segments)"},
-    "interpretation": {"nl": "Oordeel", "en": "Interpretation"},
-    "caption_agreement": {
-        "nl": "Overeenstemming tussen twee codeurs per code (eenheid: zin) en over alle codes",
-        "en": "Agreement between two coders per code (unit: sentence) and over all codes",
-    },
-    "all_codes": {"nl": "Alle codes", "en": "All codes"},
-    "agreement_reliable": {"nl": "betrouwbaar", "en": "reliable"},
-    "agreement_tentative": {"nl": "voorlopig", "en": "tentative"},
-    "agreement_unreliable": {"nl": "onvoldoende", "en": "unreliable"},
-    "agreement_undefined": {"nl": "niet te bepalen", "en": "undefined"},
-    "theme": {"nl": "Thema", "en": "Theme"},
-    "survey": {"nl": "Enquête: verandering [{level}-BI]", "en": "Survey: change [{level} CI]"},
-    "interviews": {"nl": "Interviews: genoemd door; toon", "en": "Interviews: mentioned by; tone"},
-    "quote": {"nl": "Citaat", "en": "Quote"},
-    "verdict": {"nl": "Oordeel", "en": "Verdict"},
-    "confirms": {"nl": "bevestigt", "en": "confirms"},
-    "expands": {"nl": "vult aan", "en": "expands"},
-    "contradicts": {"nl": "spreekt tegen", "en": "contradicts"},
-    "survey only": {"nl": "alleen enquête", "en": "survey only"},
-    "interviews only": {"nl": "alleen interviews", "en": "interviews only"},
-    "mostly positive": {"nl": "vooral positief", "en": "mostly positive"},
-    "mostly critical": {"nl": "vooral kritisch", "en": "mostly critical"},
-    "mixed": {"nl": "gemengd", "en": "mixed"},
-    "not evaluated": {"nl": "geen oordeel", "en": "not evaluated"},
-    "caption_joint": {"nl": "Enquête en interviews per thema", "en": "Survey and interviews per theme"},
-    "design": {"nl": "Opzet", "en": "Design"},
-    "design_paired": {"nl": "Panel (gepaard)", "en": "Panel (paired)"},
-    "design_independent": {"nl": "Twee losse metingen", "en": "Two separate samples"},
-    "n_effective": {"nl": "n na uitval", "en": "n after attrition"},
-    "mde": {"nl": "Kleinste effect (SD)", "en": "Smallest effect (SD)"},
-    "mde_raw": {"nl": "Kleinste effect (punten 1–5)", "en": "Smallest effect (points 1–5)"},
-    "caption_mde": {
-        "nl": "Kleinste aantoonbare verandering voor een herhaling (80% power, α = 0,05, eindige populatie)",
-        "en": "Minimal detectable change for a replication (80% power, α = 0.05, finite population)",
-    },
-    "reason": {"nl": "Reden", "en": "Reason"},
-    "share": {"nl": "Aandeel", "en": "Share"},
-    "Don't know": {"nl": "Weet niet", "en": "Don't know"},
-    "Prefer not to say": {"nl": "Wil niet zeggen", "en": "Prefer not to say"},
-    "caption_missing": {"nl": "Ontbrekende antwoorden per reden en meting", "en": "Missing answers by reason and wave"},
-    "caption_validation": {"nl": "Bevindingen bij het inlezen, per bestand en soort", "en": "Findings on import, by file and kind"},
-    "validation_none": {"nl": "Bij het inlezen zijn geen problemen of waarschuwingen gevonden.",
-                        "en": "The import found no problems and gave no warnings."},
-    "validation_some": {"nl": "Bij het inlezen zijn {n} bevindingen gedaan die het inlezen niet tegenhielden; de tabel "
-                              "telt ze per bestand en soort (de details staan in `validation.csv`, zonder ruwe nummers).",
-                        "en": "The import made {n} findings that did not stop it; the table counts them by file and kind "
-                              "(details are in `validation.csv`, without raw ids)."},
-    "warning": {"nl": "waarschuwing", "en": "warning"},
-    "error": {"nl": "fout", "en": "error"},
-    "table": {"nl": "Tabel", "en": "Table"},
-    "threshold": {"nl": "Drempel", "en": "Threshold"},
-    "suppressed_cells": {"nl": "Onderdrukte cellen", "en": "Suppressed cells"},
-    "primary": {"nl": "Primair", "en": "Primary"},
-    "complementary": {"nl": "Aanvullend", "en": "Complementary"},
-    "derived": {"nl": "Afgeleid", "en": "Derived"},
-    "caption_suppression": {
-        "nl": "Onderdrukking van kleine aantallen per gepubliceerde tabel",
-        "en": "Suppression of small counts per published table",
-    },
-    "file": {"nl": "Bestand", "en": "File"},
-    "sha256": {"nl": "SHA-256 (begin)", "en": "SHA-256 (start)"},
-    "caption_inputs": {"nl": "Invoerbestanden", "en": "Input files"},
-    "package": {"nl": "Pakket", "en": "Package"},
-    "version": {"nl": "Versie", "en": "Version"},
-    "caption_versions": {"nl": "Softwareversies", "en": "Software versions"},
-    "synthetic_banner": {
-        "nl": "Synthetische gegevens: dit rapport is gemaakt met een verzonnen voorbeeldstudie, niet met echte bewoners.",
-        "en": "Synthetic data: this report was made from an invented example study, not from real residents.",
-    },
-}
+_extra: tuple[Path, ...] = ()
 
 
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise a ValueError naming the choices."""
-    if lang not in LANGS:
-        raise ValueError(f"lang={lang!r} is not supported; use one of {', '.join(LANGS)}")
-    return lang
+class Safe(str):
+    """Text a template may insert as it is (already formatted or escaped)."""
 
 
-def t(key: str, lang: str, **values) -> str:
-    """Translate a label id; unknown ids are returned unchanged (so data values pass through).
+def use_locales(*folders) -> None:
+    """Search these folders (each holding ``<lang>/`` folders) before the package's own.
+
+    A study's ``report.locales`` points here: a folder with a new language adds that
+    language; a folder for ``nl`` or ``en`` with only some keys replaces just those.
 
     Examples
     --------
-    >>> t("social_rent", "nl"), t("suppressed", "en", n=10)
-    ('Sociale huur', '<10')
+    >>> use_locales()  # back to the package's languages only
+    >>> languages()
+    ('en', 'nl')
     """
-    entry = LABELS.get(key)
-    text = entry[check_lang(lang)] if entry else str(key)
-    return text.format(**values) if values else text
+    global _extra
+    new = tuple(Path(f).resolve() for f in folders if f)
+    if new != _extra:
+        _extra = new
+        _load.cache_clear()
+        _env.cache_clear()
+        _template.cache_clear()
 
 
-def _swap(text: str, lang: str) -> str:
-    if lang == "nl":
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+def _search_path() -> tuple[Path, ...]:
+    return (PACKAGE_LOCALES, *_extra)  # later folders override earlier ones
+
+
+def languages(extra=()) -> tuple[str, ...]:
+    """Language codes with a ``locale.yml`` in the package or in ``extra`` / :func:`use_locales` folders."""
+    found = set()
+    for base in (*_search_path(), *(Path(e) for e in extra)):
+        if base.is_dir():
+            found |= {p.parent.name for p in base.glob("*/locale.yml")}
+    return tuple(sorted(found))
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if a language folder exists for it, else raise a ValueError naming the choices."""
+    if not isinstance(lang, str) or lang not in languages():
+        raise ValueError(f"lang={lang!r} is not supported; use one of {', '.join(languages())} "
+                         "(or add a language folder, see report.locales)")
+    return lang
+
+
+@lru_cache(maxsize=None)
+def _load(lang: str) -> dict[str, dict]:
+    import yaml
+
+    merged: dict[str, dict] = {part: {} for part in PARTS}
+    for base in _search_path():
+        for part in PARTS:
+            path = base / lang / f"{part}.yml"
+            if path.is_file():
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                if not isinstance(data, dict):
+                    raise ValueError(f"{path}: must be a mapping of keys to text")
+                merged[part].update({str(k): v for k, v in data.items()})
+    if not merged["locale"]:
+        raise ValueError(f"no locale.yml for language {lang!r} in {', '.join(str(p) for p in _search_path())}")
+    return merged
+
+
+def catalog(lang: str) -> dict[str, dict]:
+    """The merged catalog of a language: ``{"locale": …, "labels": …, "sections": …, "text": …}``."""
+    return _load(check_lang(lang))
+
+
+# --------------------------------------------------------------------------- numbers
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+    return x is None or x is pd.NA or (isinstance(x, (float, np.floating)) and math.isnan(x))
+
+
+def _half_up(value: float, digits: int) -> Decimal:
+    """Round halves away from zero, as readers expect (44.5 → 45), not to even.
+
+    The value is first taken to 10 significant decimals, so that float noise such as
+    ``100 * 0.445 = 44.50000000000001`` rounds as the number it stands for.
+
+    Examples
+    --------
+    >>> [float(_half_up(v, d)) for v, d in ((44.5, 0), (0.125, 2), (-2.5, 0), (100 * 0.445, 0))]
+    [45.0, 0.13, -3.0, 45.0]
+    """
+    exact = Decimal(repr(round(float(value), 10)))
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def _babel_locale(lang: str) -> str:
+    return str(catalog(lang)["locale"].get("babel", "en"))
 
 
 def fmt_num(x, digits: int = 1, lang: str = "nl", *, sign: bool = False) -> str:
-    """Format a number in the report language ("–" for missing).
+    """Format a number in the report language ("–" for missing; minus sign U+2212).
 
     Examples
     --------
     >>> fmt_num(1234.56, 1, "nl"), fmt_num(1234.56, 1, "en"), fmt_num(0.25, 2, "nl", sign=True)
     ('1.234,6', '1,234.6', '+0,25')
     """
+    from babel.numbers import format_decimal
+
     if _missing(x):
         return "–"
-    value = _half_up(float(x), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{value:{'+' if sign and value != 0 else ''},.{digits}f}"
-    return _swap(text, lang).replace("-", "\u2212")
-
-
-def _half_up(value: float, digits: int) -> float:
-    """Round halves away from zero, as readers expect (44.5 → 45), not to even (Python's round).
-
-    The value is first taken to 10 significant decimals, so that float noise such as
-    ``100 * 0.445 = 44.50000000000001`` or ``44.49999999999999`` rounds as the number it stands for.
-
-    Examples
-    --------
-    >>> _half_up(44.5, 0), _half_up(0.125, 2), _half_up(-2.5, 0), _half_up(100 * 0.445, 0)
-    (45.0, 0.13, -3.0, 45.0)
-    """
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if not np.isfinite(value):
-        return value
-    exact = Decimal(repr(round(value, 10)))
-    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    if not np.isfinite(float(x)):
+        return "∞" if float(x) > 0 else "\u2212∞"
+    value = _half_up(x, digits)
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = format_decimal(abs(value), format=pattern, locale=_babel_locale(lang))
+    if value < 0:
+        return "\u2212" + text
+    return ("+" + text) if sign and value != 0 else text
 
 
 def fmt_int(x, lang: str = "nl") -> str:
@@ -340,22 +165,23 @@ def fmt_pct(x, digits: int = 0, lang: str = "nl") -> str:
 
     Examples
     --------
-    >>> fmt_pct(0.456, 0, "nl"), fmt_pct(0.456, 1, "en")
-    ('46%', '45.6%')
+    >>> fmt_pct(0.456, 0, "nl"), fmt_pct(0.456, 1, "en"), fmt_pct(0.445, 0, "en")
+    ('46%', '45.6%', '45%')
     """
-    return "–" if _missing(x) else fmt_num(100 * x, digits, lang) + "%"
+    if _missing(x):
+        return "–"
+    return _render_plain(catalog(lang)["locale"].get("percent", "{{value}}%"), value=fmt_num(100 * x, digits, lang))
 
 
 def fmt_ci(low, high, digits: int = 2, lang: str = "nl") -> str:
-    """A confidence interval, e.g. ``[0,12; 0,48]`` (nl) or ``[0.12, 0.48]`` (en).
+    """A confidence interval in the language's one notation, e.g. ``[0,12; 0,48]`` (nl) or ``[0.12, 0.48]`` (en).
 
     Examples
     --------
     >>> fmt_ci(0.123, 0.481, 2, "nl"), fmt_ci(0.123, 0.481, 2, "en")
     ('[0,12; 0,48]', '[0.12, 0.48]')
     """
-    sep = "; " if lang == "nl" else ", "
-    return f"[{fmt_num(low, digits, lang)}{sep}{fmt_num(high, digits, lang)}]"
+    return _render_plain(catalog(lang)["locale"]["ci"], low=fmt_num(low, digits, lang), high=fmt_num(high, digits, lang))
 
 
 def fmt_p(p, lang: str = "nl") -> str:
@@ -369,3 +195,123 @@ def fmt_p(p, lang: str = "nl") -> str:
     if _missing(p):
         return "–"
     return "< " + fmt_num(0.001, 3, lang) if p < 0.001 else fmt_num(p, 3, lang)
+
+
+def decimal_mark(lang: str) -> str:
+    """The language's decimal mark (for figure tick labels)."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(_babel_locale(lang))
+
+
+def listing(items, lang: str) -> str:
+    """'a, b and c' in the report language (empty items dropped)."""
+    items = [str(i) for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + catalog(lang)["locale"].get("and", ", ") + items[-1]
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@lru_cache(maxsize=None)
+def _env(lang: str, markdown: bool):
+    """A Jinja2 environment for one language; in Markdown mode every value is made literal."""
+    import jinja2
+
+    from .escape import md_literal
+
+    def finalize(value):
+        if isinstance(value, Safe):
+            return value
+        if isinstance(value, (bool, np.bool_)):
+            value = str(value)
+        elif isinstance(value, (int, np.integer)):
+            return Safe(fmt_int(value, lang))
+        elif isinstance(value, (float, np.floating)):
+            return Safe(fmt_num(value, 2, lang))
+        if value is None:
+            return ""
+        return md_literal(value) if markdown else str(value)
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, finalize=finalize,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    safe = lambda f: (lambda *a, **k: Safe(f(*a, **k)))  # noqa: E731
+    env.filters.update({
+        "num": safe(lambda x, digits=2: fmt_num(x, digits, lang)),
+        "signed": safe(lambda x, digits=2: fmt_num(x, digits, lang, sign=True)),
+        "abs_num": safe(lambda x, digits=2: fmt_num(abs(x), digits, lang)),
+        "int": safe(lambda x: fmt_int(x, lang)),
+        "pct": safe(lambda x, digits=0: fmt_pct(x, digits, lang)),
+        "pp": safe(lambda x, digits=0: fmt_num(100 * x, digits, lang, sign=True)),
+        "ci": safe(lambda pair, digits=2: fmt_ci(pair[0], pair[1], digits, lang)),
+        "p": safe(lambda x: fmt_p(x, lang)),
+        "listing": safe(lambda items: listing([i if isinstance(i, Safe) else (md_literal(i) if markdown else str(i))
+                                               for i in items], lang)),
+        "quoted": safe(lambda text: _render_plain(catalog(lang)["locale"].get("quote", "\"{{text}}\""),
+                                                  text=md_literal(text) if markdown else text)),
+        "md": safe(lambda text: md_literal(text) if markdown else str(text)),
+        "label": lambda key, **values: Safe(t(key, lang, **values)) if not markdown else md_literal(t(key, lang, **values)),
+    })
+    return env
+
+
+@lru_cache(maxsize=4096)
+def _template(lang: str, markdown: bool, source: str):
+    return _env(lang, markdown).from_string(source)
+
+
+def _render_plain(source: str, **values) -> str:
+    import jinja2
+
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(source).render(**values)
+
+
+def t(key, lang: str, **values) -> str:
+    """A short label in the report language; an id without a label is returned as it is (data values pass through).
+
+    Examples
+    --------
+    >>> t("social_rent", "nl") == "social_rent", t("suppressed", "en", n=10), t("wave", "nl")
+    (True, '<10', 'Meting')
+    """
+    entry = catalog(lang)["labels"].get(str(key))
+    if entry is None:
+        return str(key)
+    return _template(lang, False, str(entry)).render(**values) if "{" in str(entry) else str(entry)
+
+
+def say(key: str, lang: str, **values) -> str:
+    """Prose (Markdown) from the language's ``text.yml``, with values filled in and made literal.
+
+    Raises
+    ------
+    KeyError
+        When the language has no entry ``key`` (the message names the language folders searched).
+
+    Examples
+    --------
+    >>> say("timeline", "en")
+    'Timeline of the pilot'
+    """
+    entries = catalog(lang)["text"]
+    if key not in entries:
+        raise KeyError(f"no text {key!r} for language {lang!r} in {', '.join(str(p) for p in _search_path())}")
+    return _template(lang, True, str(entries[key])).render(**values).strip()
+
+
+def has_text(key: str, lang: str) -> bool:
+    """Whether the language has a prose entry ``key``."""
+    return key in catalog(lang)["text"]
+
+
+def heading(key: str, lang: str, level: int = 2) -> str:
+    """Markdown heading for a report section.
+
+    Examples
+    --------
+    >>> heading("response", "en")
+    '## Response and representativeness'
+    """
+    return "#" * level + " " + str(catalog(lang)["sections"][key])

@@ -1,18 +1,23 @@
-"""Sentences generated from results tables, in Dutch and English.
+"""Sentences and display tables generated from results tables, in the report's language.
 
-Every number in a sentence is read from a results table passed in and formatted
-with :mod:`evaluation.report.i18n`; nothing is typed by hand.
+This module decides *what* is said (which rows, which direction, which numbers); the
+language's templates (``locales/<lang>/text.yml``, see :mod:`evaluation.report.i18n`)
+decide *how*. Numbers are passed to the templates as numbers and formatted there, so
+every number in a sentence is a value of a results table; data and configuration text
+is made literal Markdown on its way in.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .escape import md_literal as _md  # data and configuration text stays literal in generated Markdown
-from .i18n import check_lang, fmt_ci, fmt_int, fmt_num, fmt_pct, t
+from .i18n import check_lang, say
 
-__all__ = ["timeline_table", "context", "questions", "method_design", "method_analysis", "response"]
+__all__ = ["timeline_table", "context", "questions", "method_design", "method_analysis", "response",
+           "summary_findings", "change_table", "subgroup_table", "code_group_table", "joint_table"]
 
 
 def timeline_table(study, *, lang: str) -> pd.DataFrame:
@@ -25,69 +30,88 @@ def timeline_table(study, *, lang: str) -> pd.DataFrame:
     (7, 2)
     """
     check_lang(lang)
-    rows = [{"date": str(item.get("date", "")), "activity": item.get(lang) or item.get("en") or ""} for item in study.timeline]
+    rows = [{"date": str(item.get("date", "")), "activity": item.get(lang) or ""} for item in study.timeline]
     return pd.DataFrame(rows, columns=["date", "activity"])
 
 
-def _listing(items: list[str], lang: str) -> str:
-    """'a, b and c' in the report language."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + t("and", lang) + items[-1]
+def _themes(ctx) -> list[str]:
+    return [ctx.theme_label(k).lower() for k in ctx.study.instrument.themes]
 
 
 def context(ctx) -> str:
     """The context paragraph: the study's own text (``report.context``), else a generic one from its themes."""
-    from .texts import text
-
-    own = ctx.study.context.get(ctx.lang)
+    own = ctx.label(ctx.study.context) if ctx.study.context else ""
     if own:
         return _md(own)
-    themes = [ctx.theme_label(k).lower() for k in ctx.study.instrument.themes]
-    return text("context_intro", ctx.lang, area=_md(ctx.study.area), municipality=_md(ctx.study.municipality),
-                themes=_md(_listing(themes, ctx.lang)))
+    return ctx.say("context_intro", area=ctx.study.area, municipality=ctx.study.municipality, themes=_themes(ctx))
+
+
+def question_list(ctx) -> list[str]:
+    """The research questions: the study's own (``report.questions``), else the method's generic ones."""
+    own = ctx.study.questions.get(ctx.lang)
+    if own:
+        return list(own)
+    kinds = question_kinds(ctx)
+    first = ctx.wave_label(ctx.study.wave_ids[0]).lower() if ctx.study.wave_ids else ""
+    last = ctx.wave_label(ctx.study.wave_ids[-1]).lower() if ctx.study.wave_ids else ""
+    return [ctx.say(f"question_{kind}", themes=_themes(ctx), first=first, last=last) for kind in kinds]
+
+
+def question_kinds(ctx) -> list[str]:
+    """Which of the method's questions the study can answer: ``change`` and ``for_whom`` need two survey waves,
+    ``approach`` needs interviews; a study's own questions are taken to follow this order."""
+    kinds = []
+    if has_change(ctx):
+        kinds += ["change", "for_whom"]
+    if has_interviews(ctx):
+        kinds.append("approach")
+    return kinds
 
 
 def questions(ctx) -> str:
-    """The research questions: the study's own (``report.questions``), else the method's generic three."""
-    from .texts import text
-
-    own = ctx.study.questions.get(ctx.lang)
-    if not own:
-        themes = [ctx.theme_label(k).lower() for k in ctx.study.instrument.themes]
-        own = [text(f"question_{i}", ctx.lang, themes=_listing(themes, ctx.lang),
-                    first=ctx.wave_label(ctx.study.wave_ids[0]).lower(),
-                    last=ctx.wave_label(ctx.study.wave_ids[-1]).lower()) for i in (1, 2, 3)]
+    """The research questions as a numbered list."""
+    own = question_list(ctx)
     lines = "\n".join(f"{i}. {_md(q)}" for i, q in enumerate(own, 1))
-    return text("context_questions", ctx.lang, n=fmt_int(len(own), ctx.lang)) + "\n\n" + lines
+    return ctx.say("context_questions", n=len(own)) + "\n\n" + lines
+
+
+def has_survey(ctx) -> bool:
+    """Whether the study has survey waves (and so response, scales, change …)."""
+    return bool(ctx.study.waves) and bool(ctx.study.instrument.items)
+
+
+def has_change(ctx) -> bool:
+    """Whether the study has two or more waves: the before/after analyses apply."""
+    return has_survey(ctx) and len(ctx.study.waves) >= 2 and len(ctx.results.get("model", [])) > 0
+
+
+def has_interviews(ctx) -> bool:
+    """Whether the study has interview codings."""
+    return ctx.study.codings_file is not None and len(ctx.results.get("frequencies", [])) > 0
 
 
 def method_design(ctx) -> str:
     """The design paragraph with the study's own numbers (population, wave dates, interviews, who was interviewed)."""
-    from .texts import text
-
     study = ctx.study
-    n_interviews = int(ctx.interviewees["case"].nunique()) if study.codings_file is not None else 0
-    groups = list(dict.fromkeys(ctx.interviewees["group"])) if study.codings_file is not None else []
-    return text(
-        "method_design", ctx.lang,
-        population=fmt_int(study.population_size, ctx.lang) if study.population_size else "–",
-        before=_md(study.waves[0].date or ctx.label(study.waves[0].label)),
-        after=_md(study.waves[-1].date or ctx.label(study.waves[-1].label)),
-        n_interviews=fmt_int(n_interviews, ctx.lang),
-        groups=_md(_listing([ctx.group_label(g).lower() for g in groups], ctx.lang)),
-    )
+    interviews = study.codings_file is not None
+    n_interviews = int(ctx.interviewees["case"].nunique()) if interviews else 0
+    groups = list(dict.fromkeys(ctx.interviewees["group"])) if interviews else []
+    waves = [_md(w.date or ctx.label(w.label)) for w in study.waves]
+    from .i18n import Safe
+
+    return ctx.say("method_design", population=study.population_size or None, n_waves=len(waves),
+                   waves=[Safe(w) for w in waves], survey=has_survey(ctx), n_interviews=n_interviews,
+                   groups=[ctx.group_label(g).lower() for g in groups])
 
 
 def method_analysis(ctx, model: pd.DataFrame) -> str:
     """The analysis paragraph: primary family (one model change per scale), adjustment method, confidence."""
-    from .texts import text
-
-    return text(
-        "method_analysis", ctx.lang, n_primary=fmt_int(len(model), ctx.lang),
-        adjust=text(f"adjust_{ctx.study.adjust}", ctx.lang), confidence=ctx.pct(ctx.study.confidence),
-    )
+    items = ctx.study.instrument.items
+    levels = {ctx.study.instrument.answer_sets[i["answers"]]["level"] for i in items}
+    return ctx.say("method_analysis", n_primary=len(model), adjust=ctx.t(f"adjust_{ctx.study.adjust}"),
+                   confidence=ctx.pct(ctx.study.confidence), binary="binary" in levels,
+                   change=has_change(ctx), clusters=bool(ctx.study.instrument.identifiers.get("household")),
+                   fpc=bool(ctx.study.fpc and ctx.study.population_size))
 
 
 def response(table: pd.DataFrame, *, lang: str) -> str:
@@ -105,30 +129,16 @@ def response(table: pd.DataFrame, *, lang: str) -> str:
     total = table[table["group"] == "total"].set_index("wave")
     waves = [w for w in total.index if w != "both"]
     first, last = total.loc[waves[0]], total.loc[waves[-1]]
-    panel = total.loc["both"] if "both" in total.index else None
-    n = lambda x: fmt_int(x, lang)  # noqa: E731
-    if lang == "nl":
-        out = (f"Bij de {t('before', lang).lower()} deden {n(first.respondents)} bewoners uit {n(first.households)} van de "
-               f"{n(first.population)} woningen mee ({fmt_pct(first.response_rate, 0, lang)}); bij de "
-               f"{t('after', lang).lower()} {n(last.respondents)} bewoners uit {n(last.households)} woningen "
-               f"({fmt_pct(last.response_rate, 0, lang)}).")
-        if panel is not None:
-            out += (f" {n(panel.respondents)} bewoners vulden de vragenlijst beide keren in: bij hen kunnen we "
-                    "verandering binnen dezelfde persoon meten.")
-    else:
-        out = (f"At baseline {n(first.respondents)} residents from {n(first.households)} of the {n(first.population)} "
-               f"homes responded ({fmt_pct(first.response_rate, 0, lang)}); at follow-up {n(last.respondents)} residents "
-               f"from {n(last.households)} homes ({fmt_pct(last.response_rate, 0, lang)}).")
-        if panel is not None:
-            out += (f" {n(panel.respondents)} residents answered both times: for them, change can be measured within "
-                    "the same person.")
-    return out
+    panel = total.loc["both", "respondents"] if "both" in total.index else None
+    known = pd.notna(first.population) and first.population > 0
+    return say("response", lang, first=first, last=last, one_wave=len(waves) == 1, panel=panel, known=bool(known))
 
 
 # --------------------------------------------------------------------------- findings
 
 
-def _direction(low, high) -> str:
+def direction(low, high) -> str:
+    """``up`` / ``down`` when the whole interval lies above / below zero, else ``flat``."""
     if low > 0:
         return "up"
     if high < 0:
@@ -136,82 +146,60 @@ def _direction(low, high) -> str:
     return "flat"
 
 
-def change_sentence(row, *, label: str, unit: str, lang: str, level: str, digits: int = 2) -> str:
-    """One sentence on a change with its interval (row: estimate, ci_low, ci_high).
+def change_sentence(row, *, label: str, lang: str, level: str, low=None, high=None, digits: int = 2) -> str:
+    """One sentence on a change with its interval (row: estimate, ci_low, ci_high; scale bounds low/high).
 
     Examples
     --------
     >>> row = {"estimate": 0.31, "ci_low": 0.12, "ci_high": 0.49}
-    >>> change_sentence(row, label="Trust in the municipality", unit="on a 1–5 scale", lang="en", level="95%")
+    >>> change_sentence(row, label="Trust in the municipality", low=1, high=5, lang="en", level="95%")
     'Trust in the municipality rose by 0.31 points on a 1–5 scale (95% CI [0.12, 0.49]).'
     """
     check_lang(lang)
-    est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
-    ci = fmt_ci(low, high, digits, lang)
-    size = fmt_num(abs(est), digits, lang)
-    kind = _direction(low, high)
-    if lang == "nl":
-        verb = {"up": f"steeg met {size} punt", "down": f"daalde met {size} punt",
-                "flat": f"veranderde niet duidelijk ({fmt_num(est, digits, lang, sign=True)} punt)"}[kind]
-        return f"{label} {verb} {unit} ({level}-BI {ci})."
-    verb = {"up": f"rose by {size} points", "down": f"fell by {size} points",
-            "flat": f"did not change clearly ({fmt_num(est, digits, lang, sign=True)} points)"}[kind]
-    return f"{label} {verb} {unit} ({level} CI {ci})."
+    from .i18n import Safe
 
-
-def scale_unit(row, lang: str) -> str:
-    """'on a 0–10 scale' / 'op een schaal van 1 tot 5' from a change row's scale_min/scale_max."""
-    low, high = fmt_num(row["scale_min"], 0, lang), fmt_num(row["scale_max"], 0, lang)
-    return f"op een schaal van {low} tot {high}" if lang == "nl" else f"on a {low}–{high} scale"
+    return say("change_sentence", lang, label=label, estimate=row["estimate"], ci=(row["ci_low"], row["ci_high"]),
+               direction=direction(row["ci_low"], row["ci_high"]), low=low, high=high, level=Safe(level), digits=digits)
 
 
 def summary_findings(results: dict, ctx) -> pd.DataFrame:
-    """The summary's findings, each a sentence with the numbers it quotes and where they come from.
+    """The key findings, each a sentence with the numbers it quotes and where they come from.
 
     Returns
     -------
     DataFrame
         ``finding`` (an id such as ``model:trust``) and ``text``. Every number in a
-        text is a value of a results table formatted with :mod:`.i18n`.
+        text is a value of a results table, formatted by the language's templates.
     """
-    lang = ctx.lang
     rows = []
-    response = results["response"]
-    total = response[response["group"] == "total"].set_index(response[response["group"] == "total"]["wave"].astype(str))
-    rows.append({"finding": "response", "text": response_summary(total, ctx)})
-    model = results["model"].set_index("outcome")
-    change = results["change"].set_index("outcome")
-    for outcome, row in model.iterrows():
-        record = {**row.to_dict(), "scale_min": change.loc[outcome, "scale_min"], "scale_max": change.loc[outcome, "scale_max"]}
-        rows.append({"finding": f"model:{outcome}",
-                     "text": change_sentence(record, label=_md(ctx.scale_label(outcome)), unit=scale_unit(record, lang), lang=lang,
-                                                 level=ctx.pct(ctx.study.confidence))})
-    binary = results["binary"]
-    for _, row in binary[binary["level"] == "binary"].iterrows():
-        item = _md(ctx.study.instrument.item(row["outcome"])["text"][lang])
-        if lang == "nl":
-            text = (f"‘{item}’ Ja: {fmt_pct(row['share_before'], 0, lang)} bij de {t('before', lang).lower()}, "
-                    f"{fmt_pct(row['share_after'], 0, lang)} bij de {t('after', lang).lower()}.")
-        else:
-            text = (f"“{item}” Yes: {fmt_pct(row['share_before'], 0, lang)} at baseline, "
-                    f"{fmt_pct(row['share_after'], 0, lang)} at follow-up.")
-        rows.append({"finding": f"binary:{row['outcome']}", "text": text})
-    if "frequencies_aspect" in results and len(results["frequencies_aspect"]):
+    response_table = results.get("response")
+    if response_table is not None and len(response_table):
+        total = response_table[response_table["group"] == "total"]
+        rows.append({"finding": "response", "text": response_summary(total.set_index(total["wave"].astype(str)), ctx)})
+    if has_change(ctx):
+        change = results["change"].set_index("outcome")
+        for outcome, row in results["model"].set_index("outcome").iterrows():
+            rows.append({"finding": f"model:{outcome}", "text": change_sentence(
+                row, label=ctx.scale_label(outcome), low=change.loc[outcome, "scale_min"],
+                high=change.loc[outcome, "scale_max"], lang=ctx.lang, level=ctx.pct(ctx.study.confidence))})
+        binary = results["binary"]
+        for _, row in binary[binary["level"] == "binary"].iterrows():
+            rows.append({"finding": f"binary:{row['outcome']}", "text": ctx.say(
+                "binary_sentence", item=ctx.label(ctx.study.instrument.item(row["outcome"])["text"]),
+                before=row["share_before"], after=row["share_after"])})
+    if has_interviews(ctx) and len(results.get("frequencies_aspect", [])):
         rows.append({"finding": "interviews", "text": interviews_summary(results, ctx)})
-    rows.append({"finding": "design", "text": ctx_text("method_limits_short", lang)})
-    return pd.DataFrame(rows)
+    if has_change(ctx):
+        rows.append({"finding": "design", "text": ctx.say("method_limits_short")})
+    return pd.DataFrame(rows, columns=["finding", "text"])
 
 
 def response_summary(total: pd.DataFrame, ctx) -> str:
-    lang = ctx.lang
     waves = [w for w in total.index if w != "both"]
-    a, b = total.loc[waves[0]], total.loc[waves[-1]]
+    first, last = total.loc[waves[0]], total.loc[waves[-1]]
     panel = int(total.loc["both", "respondents"]) if "both" in total.index else 0
-    if lang == "nl":
-        return (f"{fmt_int(a.respondents, lang)} bewoners vulden de {t('before', lang).lower()} in en "
-                f"{fmt_int(b.respondents, lang)} de {t('after', lang).lower()}; {fmt_int(panel, lang)} van hen deden beide keren mee.")
-    return (f"{fmt_int(a.respondents, lang)} residents answered the baseline survey and {fmt_int(b.respondents, lang)} "
-            f"the follow-up; {fmt_int(panel, lang)} of them took part both times.")
+    return ctx.say("response_summary", first=first.respondents, last=last.respondents, panel=panel,
+                   one_wave=len(waves) == 1)
 
 
 def _ranked_codes(results: dict, ctx, aspect: str) -> pd.DataFrame:
@@ -224,39 +212,23 @@ def _ranked_codes(results: dict, ctx, aspect: str) -> pd.DataFrame:
     return part.sort_values(["n_cases", "code"], ascending=[False, True])
 
 
-def _count_of(row, ctx) -> str:
-    """" (n/N)" for a code over all interviewees, where the publication gate allows both numbers."""
-    if ctx.gate.shown("code_total", row["code"], "n") and ctx.gate.shown("interviewees", "interviewees", "total"):
-        return f" ({fmt_int(row['n_cases'], ctx.lang)}/{fmt_int(row['n_cases_total'], ctx.lang)})"
-    return ""
+def _counts_shown(row, ctx) -> bool:
+    """Whether the publication gate allows 'n of N' for a code over all interviewees."""
+    return bool(ctx.gate.shown("code_total", row["code"], "n") and ctx.gate.shown("interviewees", "interviewees", "total"))
 
 
 def interviews_summary(results: dict, ctx) -> str:
-    """Most mentioned strength and limitation, as 'n of N interviews'."""
-    lang = ctx.lang
+    """Most mentioned strength, limitation and opportunity, as 'n of N interviews' where the gate allows."""
     parts = []
     for aspect in ("strength", "limitation", "opportunity"):
         part = _ranked_codes(results, ctx, aspect)
         if part.empty:
             continue
         top = part.iloc[0]
-        label = _md(_code_label(top["code"], ctx))
-        n, total = fmt_int(top["n_cases"], lang), fmt_int(top["n_cases_total"], lang)
-        count = ""
-        if _count_of(top, ctx):  # only where the publication gate allows the numbers
-            count = f" ({n} van {total} interviews)" if lang == "nl" else f" ({n} of {total} interviews)"
-        if lang == "nl":
-            parts.append(f"{t(aspect, lang).lower()}: ‘{label}’{count}")
-        else:
-            parts.append(f"{t(aspect, lang).lower()}: “{label}”{count}")
-    lead = "In de interviews werd het vaakst genoemd als " if lang == "nl" else "In the interviews, the most mentioned "
-    return lead + "; ".join(parts) + "."
-
-
-def ctx_text(key: str, lang: str) -> str:
-    from .texts import text
-
-    return text(key, lang)
+        shown = _counts_shown(top, ctx)
+        parts.append({"aspect": ctx.t(aspect).lower(), "label": code_label(top["code"], ctx),
+                      "n": int(top["n_cases"]) if shown else None, "total": int(top["n_cases_total"]) if shown else None})
+    return ctx.say("interviews_summary", parts=parts) if parts else ""
 
 
 # --------------------------------------------------------------------------- response, attrition, weighting
@@ -264,27 +236,17 @@ def ctx_text(key: str, lang: str) -> str:
 
 def attrition(table: pd.DataFrame, ctx) -> str:
     """Which baseline characteristics differ most between stayers and leavers (|SMD| > 0.2 flagged)."""
-    lang = ctx.lang
     flagged = table[table["smd"].abs() > 0.2].sort_values("smd", key=abs, ascending=False)
-    if flagged.empty:
-        return ("Wie alleen de nulmeting invulde, verschilde bij de nulmeting weinig van wie ook de eindmeting invulde "
-                "(alle gestandaardiseerde verschillen ≤ 0,2)." if lang == "nl" else
-                "People who answered only the baseline differed little at baseline from those who also answered the "
-                "follow-up (all standardised differences ≤ 0.2).")
-    names = "; ".join(f"{_md(_variable_label(r, ctx))} ({fmt_num(r['smd'], 2, lang, sign=True)})" for _, r in flagged.head(4).iterrows())
-    if lang == "nl":
-        return ("Wie afhaakte na de nulmeting verschilde op enkele punten van wie bleef (gestandaardiseerd verschil "
-                f"blijvers − afhakers, groter dan 0,2): {names}. Verandering in het panel geldt dus vooral voor de blijvers.")
-    return ("Those who dropped out after the baseline differed from those who stayed on a few points (standardised "
-            f"difference stayers − leavers above 0.2): {names}. Change within the panel therefore mainly describes the stayers.")
+    return ctx.say("attrition", flagged=[{"label": _variable_label(r, ctx), "smd": r["smd"]}
+                                         for _, r in flagged.head(4).iterrows()])
 
 
 def _variable_label(row, ctx) -> str:
     variable, level = row["variable"], row.get("level")
     if variable in ctx.study.instrument.scales:
         return ctx.scale_label(variable)
-    base = ctx.t(variable)
-    return f"{base}: {ctx.t(str(level))}" if isinstance(level, str) and level else base
+    base = ctx.variable_label(variable)
+    return f"{base}: {ctx.category_label(variable, level)}" if isinstance(level, str) and level else base
 
 
 def attrition_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -315,6 +277,15 @@ def response_gate(table: pd.DataFrame) -> dict:
             "cells": {c: c for c in ("respondents", "households", "share_respondents", "response_rate")}}
 
 
+def response_display(table: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The response table with wave and group labels of the report language (numbers unchanged)."""
+    variable = ctx.study.group_variable
+    out = table.copy()
+    out["wave"] = out["wave"].astype(str).map(ctx.wave_label)
+    out["group"] = [ctx.t("total") if g == "total" else ctx.category_label(variable, g) for g in out["group"]]
+    return out
+
+
 def change_gate(results: dict) -> dict:
     """Publication-gate spec of :func:`change_table`."""
     return {"table": "change", "rows": list(results["change"]["outcome"]),
@@ -327,48 +298,44 @@ def subgroup_gate(subgroup: pd.DataFrame) -> dict:
     return {"table": "subgroup", "rows": rows, "cells": {"n_pairs": "n_pairs", "paired": "estimate"}}
 
 
-def weighting(table: pd.DataFrame, ctx) -> str:
-    """Kish effective sample size after raking to the tenure margins."""
+def weighting(table: pd.DataFrame, results: dict, ctx) -> str:
+    """Kish effective sample size after raking to the population margins, and the largest gap in composition."""
     if table.empty:
         return ""
-    lang = ctx.lang
-    parts = [f"{_md(ctx.wave_label(r['wave']))}: {fmt_int(r['n'], lang)} → {fmt_num(r['effective_n'], 0, lang)}" for _, r in table.iterrows()]
-    if lang == "nl":
-        return ("Weging naar woonvorm (raking) zou de effectieve steekproefomvang verkleinen tot: " + "; ".join(parts) +
-                ". Omdat de verschillen tussen woonvormen klein zijn, tonen we ongewogen resultaten en per woonvorm.")
-    return ("Weighting to the tenure distribution (raking) would reduce the effective sample size to: " + "; ".join(parts) +
-            ". As differences between tenure types are small, we show unweighted results and results per tenure type.")
+    response_table = results["response"]
+    groups = response_table[(response_table["group"] != "total") & (response_table["wave"] == ctx.study.wave_ids[0])]
+    gap = None
+    if len(groups) and "share_population" in groups:
+        diff = (groups["share_respondents"] - groups["share_population"]).abs()
+        if diff.notna().any():
+            row = groups.loc[diff.idxmax()]
+            if ctx.gate.shown("response", _gate_key(row["wave"], row["group"]), "share_respondents"):
+                gap = {"group": ctx.category_label(ctx.study.group_variable, row["group"]),
+                       "respondents": row["share_respondents"], "population": row["share_population"]}
+    return ctx.say("weighting", waves=[{"wave": ctx.wave_label(r["wave"]), "n": r["n"], "effective": round(r["effective_n"])}
+                                       for _, r in table.iterrows()], gap=gap)
 
 
 # --------------------------------------------------------------------------- scales
 
 
+def weak_scales(table: pd.DataFrame) -> tuple[list, list]:
+    """Scales with alpha below 0.70 (but not negative), and scales with a negative alpha."""
+    low = list(table.loc[(table["alpha"] < 0.7) & (table["alpha"] >= 0), "scale"])
+    negative = list(table.loc[table["alpha"] < 0, "scale"])
+    return low, negative
+
+
 def reliability(table: pd.DataFrame, ctx) -> str:
-    lang = ctx.lang
-    level = ctx.pct(ctx.study.confidence)
-    low = table[(table["alpha"] < 0.7) & (table["alpha"] >= 0)]
-    names = ", ".join(_md(ctx.scale_label(s)) for s in low["scale"])
-    negative = ", ".join(_md(ctx.scale_label(s)) for s in table.loc[table["alpha"] < 0, "scale"])
-    if lang == "nl":
-        text = (f"De betrouwbaarheid van de schalen is gemeten bij de nulmeting met Cronbachs alfa (met {level}-BI volgens "
-                "Feldt) en McDonalds omega. Een waarde van 0,7 of hoger geldt als voldoende.")
-        text += (f" Minder betrouwbaar: {names}; lees die uitkomsten met extra voorzichtigheid." if names else
-                 " Alle schalen voldoen." if not negative else "")
-        return text + (f" **Negatieve alfa bij {negative}: controleer of negatief geformuleerde stellingen zijn omgekeerd "
-                       "(`reverse: true` in het codeboek).**" if negative else "")
-    text = (f"Scale reliability was measured at baseline with Cronbach's alpha ({level} CI after Feldt) and McDonald's "
-            "omega. Values of 0.7 or higher are considered adequate.")
-    text += (f" Less reliable: {names}; read those results with extra care." if names else
-             " All scales meet this." if not negative else "")
-    return text + (f" **Negative alpha for {negative}: check that negatively worded statements are reversed "
-                   "(`reverse: true` in the codebook).**" if negative else "")
+    low, negative = weak_scales(table)
+    return ctx.say("reliability", low=[ctx.scale_label(s) for s in low], negative=[ctx.scale_label(s) for s in negative],
+                   all_low=bool(len(table)) and len(low) + len(negative) == len(table))
 
 
 def reliability_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
     out = table.copy()
-    out["alpha_ci"] = [fmt_ci(lo, hi, 2, ctx.lang) for lo, hi in zip(out["alpha_ci_low"], out["alpha_ci_high"])]
     out["scale"] = out["scale"].map(ctx.scale_label)
-    return out[["scale", "n", "n_items", "alpha", "alpha_ci", "omega"]]
+    return out[["scale", "n", "n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega"]]
 
 
 def items_table(study, item_stats: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -376,7 +343,7 @@ def items_table(study, item_stats: pd.DataFrame, ctx) -> pd.DataFrame:
     items = study.instrument.items_table().set_index("item")
     out = item_stats.copy()
     out["scale"] = out["scale"].map(ctx.scale_label)
-    out["text"] = [items.loc[i, f"text_{ctx.lang}"] + (" (R)" if items.loc[i, "reverse"] else "") for i in out["item"]]
+    out["text"] = [ctx.label(items.loc[i, "text"]) + (" (R)" if items.loc[i, "reverse"] else "") for i in out["item"]]
     return out[["scale", "item", "text", "item_rest_r", "alpha_if_deleted"]]
 
 
@@ -384,11 +351,8 @@ def items_table(study, item_stats: pd.DataFrame, ctx) -> pd.DataFrame:
 
 
 def change_intro(ctx) -> str:
-    if ctx.lang == "nl":
-        return ("Hieronder per thema de verandering tussen de metingen volgens het mixed model (alle antwoorden), met het "
-                f"{ctx.pct(ctx.study.confidence)}-betrouwbaarheidsinterval (BI). Ligt het hele interval boven nul, dan is er een duidelijke stijging.")
-    return ("Below, per theme, the change between the waves according to the mixed model (all answers), with its "
-            f"{ctx.pct(ctx.study.confidence)} confidence interval (CI). When the whole interval lies above zero, there is a clear increase.")
+    low, negative = weak_scales(ctx.results["reliability"])
+    return ctx.say("change_intro", weak=[ctx.scale_label(s) for s in low + negative])
 
 
 def change_plot_data(change: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -406,22 +370,31 @@ def change_plot_data(change: pd.DataFrame, ctx) -> pd.DataFrame:
 
 def change_table(results: dict, ctx) -> pd.DataFrame:
     """Per scale: n, means per wave; the primary model change with CI, in baseline SDs and with its adjusted p;
-    the exploratory panel change with CI and d_z."""
-    lang = ctx.lang
+    the exploratory panel change with CI and d_z. Intervals are two numeric columns (``*_ci_low``, ``*_ci_high``)
+    shown as one (format ``ci``)."""
     change = results["change"].set_index("outcome")
     model = results["model"].set_index("outcome")
+    low, negative = weak_scales(results["reliability"])
+    weak = set(low) | set(negative)
     rows = []
     for outcome in model.index:
         c, m = change.loc[outcome], model.loc[outcome]
         rows.append({
-            "scale": ctx.scale_label(outcome), "n_before": c["n_before"], "n_after": c["n_after"], "n_pairs": c["n_pairs"],
+            "scale": ctx.scale_label(outcome) + (" †" if outcome in weak else ""),
+            "n_before": c["n_before"], "n_after": c["n_after"], "n_pairs": c["n_pairs"],
             "mean_before": c["mean_before"], "mean_after": c["mean_after"],
-            "model": m["estimate"], "model_ci": fmt_ci(m["ci_low"], m["ci_high"], 2, lang),
+            "model": m["estimate"], "model_ci_low": m["ci_low"], "model_ci_high": m["ci_high"],
             "model_es": m["effect_size"], "p_adjusted": m["p_adjusted"],
-            "paired": c["estimate"], "paired_ci": fmt_ci(c["ci_low"], c["ci_high"], 2, lang),
+            "paired": c["estimate"], "paired_ci_low": c["ci_low"], "paired_ci_high": c["ci_high"],
             "d_z": c["effect_size"],
         })
     return pd.DataFrame(rows)
+
+
+def change_note(results: dict, ctx) -> str:
+    """The note under the change table: which scales are weak (†)."""
+    low, negative = weak_scales(results["reliability"])
+    return ctx.say("change_note", weak=[ctx.scale_label(s) for s in low + negative])
 
 
 def likert_plot_data(likert: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -435,131 +408,113 @@ def likert_plot_data(likert: pd.DataFrame, ctx) -> pd.DataFrame:
     return part[["item", "category", "n", "text", "scale"]]
 
 
+def _ordinal_item(ctx):
+    return next((i for i in ctx.study.instrument.items
+                 if ctx.study.instrument.answer_sets[i["answers"]]["level"] == "ordinal"), None)
+
+
 def likert_categories(ctx) -> list:
-    item = next(i for i in ctx.study.instrument.items if ctx.study.instrument.answer_sets[i["answers"]]["level"] == "ordinal")
-    return [float(c) for c in ctx.study.instrument.answer_set(item["id"])["codes"]]
+    item = _ordinal_item(ctx)
+    return [float(c) for c in ctx.study.instrument.answer_set(item["id"])["codes"]] if item else []
 
 
 def likert_labels(ctx) -> dict:
-    item = next(i for i in ctx.study.instrument.items if ctx.study.instrument.answer_sets[i["answers"]]["level"] == "ordinal")
+    item = _ordinal_item(ctx)
+    if item is None:
+        return {}
     codes = ctx.study.instrument.answer_set(item["id"])["codes"]
-    return {float(k): (v.get(ctx.lang) if isinstance(v, dict) else str(v)) for k, v in codes.items()}
+    return {float(k): (ctx.label(v) if isinstance(v, dict) else str(v)) for k, v in codes.items()}
 
 
 def binary_table(binary: pd.DataFrame, ctx) -> pd.DataFrame:
-    lang = ctx.lang
     part = binary[binary["level"] == "binary"]
     rows = []
     for _, r in part.iterrows():
         rows.append({
-            "question": ctx.study.instrument.item(r["outcome"])["text"][lang],
+            "question": ctx.label(ctx.study.instrument.item(r["outcome"])["text"]),
             "n_before": r["n_before"], "share_before": r["share_before"],
             "n_after": r["n_after"], "share_after": r["share_after"],
             # a difference of two shares is in percentage points, with the report's one CI notation
             "n_pairs": r["n_pairs"], "difference": r["estimate"],
-            "difference_ci": fmt_ci(100 * r["ci_low"], 100 * r["ci_high"], 0, lang),
+            "difference_ci_low": r["ci_low"], "difference_ci_high": r["ci_high"],
             "p_adjusted": r["p_adjusted"],
         })
-    return pd.DataFrame(rows)
+    columns = ["question", "n_before", "share_before", "n_after", "share_after", "n_pairs", "difference",
+               "difference_ci_low", "difference_ci_high", "p_adjusted"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def ordinal_check(results: dict, ctx) -> str:
-    """How often the proportional-odds check agrees in sign with the paired item changes."""
-    lang = ctx.lang
-    ordinal = results["ordinal"].dropna(subset=["estimate"]) if "estimate" in results["ordinal"] else results["ordinal"]
-    items = results["items"].set_index("outcome")
+    """How often the proportional-odds check agrees in sign with the item changes."""
+    ordinal = results["ordinal"]
+    ordinal = ordinal.dropna(subset=["estimate"]) if "estimate" in ordinal else ordinal
     if ordinal.empty:
         return ""
-    same = sum((ordinal["estimate"] > 0) == (items.loc[ordinal["outcome"], "cs_estimate"].to_numpy() > 0))
-    n = len(ordinal)
-    if lang == "nl":
-        return (f"Controle met een ordinaal model per stelling (proportional odds, standaardfouten per respondent "
-                f"geclusterd): bij {fmt_int(same, lang)} van de {fmt_int(n, lang)} stellingen wijst dit model dezelfde "
-                "richting op als het verschil in gemiddelden.")
-    return (f"Check with an ordinal model per statement (proportional odds, standard errors clustered by respondent): "
-            f"for {fmt_int(same, lang)} of {fmt_int(n, lang)} statements this model points the same way as the difference in means.")
+    items = results["items"].set_index("outcome")
+    same = int(sum((ordinal["estimate"] > 0) == (items.loc[ordinal["outcome"], "cs_estimate"].to_numpy() > 0)))
+    return ctx.say("ordinal_check", same=same, n=len(ordinal))
 
 
 # --------------------------------------------------------------------------- for whom
 
 
 def subgroup_table(subgroup: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Panel change per group level; with several group variables a first column names the variable."""
-    lang = ctx.lang
+    """Panel change per group level, for every configured group variable (first column names the variable)."""
     out = pd.DataFrame({
-        "variable": subgroup["variable"].map(ctx.t),
+        "variable": subgroup["variable"].map(ctx.variable_label),
         "scale": subgroup["outcome"].map(ctx.scale_label),
-        "group": subgroup["group"].astype(str).map(ctx.t),
+        "group": [ctx.category_label(v, g) for v, g in zip(subgroup["variable"], subgroup["group"].astype(str))],
         "n_pairs": subgroup["n_pairs"],
         "paired": subgroup["estimate"],
-        "paired_ci": [fmt_ci(lo, hi, 2, lang) for lo, hi in zip(subgroup["ci_low"], subgroup["ci_high"])],
+        "paired_ci_low": subgroup["ci_low"],
+        "paired_ci_high": subgroup["ci_high"],
     })
     return out if subgroup["variable"].nunique() > 1 else out.drop(columns="variable")
 
 
-def subgroup_plot_data(published: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Published (suppressed) subgroup rows with their numeric CI, for the small-multiple plot."""
-    out = published.rename(columns={"scale": "outcome", "paired": "estimate"}).copy()
-    bounds = out["paired_ci"].str.strip("[]").str.replace("\u2212", "-")
-    sep = "; " if ctx.lang == "nl" else ", "
-    parts = bounds.str.split(sep, expand=True)
-
-    def number(text):
-        return pd.to_numeric(text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-                             if ctx.lang == "nl" else text.str.replace(",", "", regex=False), errors="coerce")
-
-    out["ci_low"], out["ci_high"] = number(parts[0]), number(parts[1])
-    return out.dropna(subset=["estimate"])[["outcome", "group", "estimate", "ci_low", "ci_high"]]
+def subgroup_plot_data(published: pd.DataFrame, ctx, variable_label=None) -> pd.DataFrame:
+    """Published (gated) subgroup rows of one group variable, numbers as they are, for the small-multiple plot."""
+    out = published
+    if variable_label is not None and "variable" in out:
+        out = out[out["variable"] == variable_label]
+    out = out.rename(columns={"scale": "outcome", "paired": "estimate", "paired_ci_low": "ci_low",
+                              "paired_ci_high": "ci_high"})
+    return out.dropna(subset=["estimate", "ci_low", "ci_high"])[["outcome", "group", "estimate", "ci_low", "ci_high"]]
 
 
 def subgroup(table: pd.DataFrame, ctx) -> str:
-    lang = ctx.lang
-    if lang == "nl":
-        return ("Per woonvorm is het aantal panelleden klein: de intervallen zijn breed en groepen met minder dan "
-                f"{fmt_int(ctx.study.min_cell, lang)} panelleden tonen we niet. Soms is ook een grotere groep verborgen "
-                "(·), omdat het kleine aantal anders uit het totaal terug te rekenen is. Verschillen tussen woonvormen "
-                "zijn daarom alleen een aanwijzing.")
-    return ("Per tenure type the number of panel members is small: intervals are wide, and groups with fewer than "
-            f"{fmt_int(ctx.study.min_cell, lang)} panel members are not shown. Sometimes a larger group is hidden too "
-            "(·), because the small count could otherwise be worked out from the total. Differences between tenure "
-            "types are therefore only indicative.")
+    """What the subgroup table can and cannot say, for the configured group variables."""
+    variables = [ctx.variable_label(v).lower() for v in dict.fromkeys(table["variable"])] if len(table) else []
+    return ctx.say("subgroup", variables=variables, min_cell=ctx.study.min_cell)
 
 
 # --------------------------------------------------------------------------- interviews
 
 
 def interviews_intro(ctx) -> str:
-    lang = ctx.lang
-    n = int(ctx.interviewees["case"].nunique())
     groups = ctx.interviewees["group"].value_counts()
     # group sizes only as the publication gate allows (a group of one is never shown with its size)
-    listing = ", ".join(f"{_md(ctx.group_label(g).lower())}" + (f" {fmt_int(k, lang)}" if _size_shown(ctx, g) else "")
-                        for g, k in groups.items())
-    shown_n = fmt_int(n, lang) if ctx.gate.shown("interviewees", "interviewees", "total") else (
-        "Meerdere" if lang == "nl" else "Several")
-    n = shown_n
-    if lang == "nl":
-        return (f"Er zijn {n} mensen geïnterviewd ({listing}). De tabel toont per code hoeveel "
-                "geïnterviewden per groep het onderwerp noemden (prevalentie, ‘n van N’). Aantallen van 1 of 2 tonen we "
-                "niet, om geïnterviewden in kleine groepen te beschermen.")
-    return (f"{n} people were interviewed ({listing}). The table shows per code how many interviewees in "
-            "each group mentioned the topic (prevalence, ‘n of N’). Counts of 1 or 2 are not shown, to protect "
-            "interviewees in small groups.")
+    listed = [{"label": ctx.group_label(g).lower(), "n": int(k) if _size_shown(ctx, g) else None} for g, k in groups.items()]
+    total = int(ctx.interviewees["case"].nunique()) if ctx.gate.shown("interviewees", "interviewees", "total") else None
+    return ctx.say("interviews_intro", n=total, groups=listed, min_cell=ctx.study.min_cell_interviews)
 
 
-def _code_label(code, ctx) -> str:
+def code_label(code, ctx) -> str:
     """A code's label in the report language; theme codes without their own label take the theme's."""
     frame = ctx.study.coding_frame.table.set_index("code")
     if code not in frame.index:
         return str(code)
-    label, theme = frame.loc[code, f"label_{ctx.lang}"], frame.loc[code, "theme"]
+    label, theme = ctx.label(frame.loc[code, "labels"]), frame.loc[code, "theme"]
     if label == code and isinstance(theme, str) and not isinstance(frame.loc[code, "aspect"], str):
         return ctx.theme_label(theme)
     return label
 
 
+_code_label = code_label  # the name the notebooks of earlier versions used
+
+
 def _size_shown(ctx, group) -> bool:
-    return ctx.gate.shown("interviewees", "interviewees", str(group))
+    return bool(ctx.gate.shown("interviewees", "interviewees", str(group)))
 
 
 def group_headers(freq: pd.DataFrame, ctx) -> dict:
@@ -590,7 +545,7 @@ def code_group_table(freq: pd.DataFrame, ctx) -> pd.DataFrame:
     wide.insert(1, "aspect", [ctx.t(frame.loc[c, "aspect"]) if c in frame.index and isinstance(frame.loc[c, "aspect"], str)
                               else ctx.theme_label(frame.loc[c, "theme"]) if c in frame.index else "" for c in wide["code"]])
     wide["code_id"] = wide["code"].astype(str)
-    wide["code"] = wide["code"].map(lambda c: _code_label(c, ctx))
+    wide["code"] = wide["code"].map(lambda c: code_label(c, ctx))
     return wide
 
 
@@ -599,22 +554,33 @@ def group_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in ("code", "aspect", "code_id", "suppressed")]
 
 
-def heatmap_data(published: pd.DataFrame, ctx, headers: dict) -> pd.DataFrame:
-    cols = group_columns(published)
-    return (published.set_index("code")[cols].astype(float).rename(columns=headers).rename_axis(None))
+def share_heatmap_data(published: pd.DataFrame, freq: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Long table for :func:`evaluation.plots.plot_share_heatmap`: per published cell the count and group size.
+
+    Cells the gate hid stay missing (drawn grey). Groups whose size the gate hides are left out: a share
+    and a count together would give their size away.
+    """
+    totals = freq.groupby("group")["n_cases_total"].max()
+    rows = []
+    for _, r in published.iterrows():
+        for g in group_columns(published):
+            if _size_shown(ctx, g):
+                rows.append({"code": r["code"], "group": ctx.group_label(g), "n_cases": r[g], "n_cases_total": int(totals[g])})
+    return pd.DataFrame(rows, columns=["code", "group", "n_cases", "n_cases_total"])
 
 
 def aspects(results: dict, ctx) -> str:
-    """Opportunities, strengths and limitations: the most mentioned code of each, with n of N."""
-    lang = ctx.lang
-    lines = []
+    """Opportunities, strengths and limitations: every code of each, most mentioned first, with n of N."""
+    blocks = []
     for aspect in ("opportunity", "strength", "limitation"):
-        items = [f"{_md(_code_label(r['code'], ctx))}{_count_of(r, ctx)}" for _, r in _ranked_codes(results, ctx, aspect).iterrows()]
+        items = []
+        for _, r in _ranked_codes(results, ctx, aspect).iterrows():
+            shown = _counts_shown(r, ctx)
+            items.append({"label": code_label(r["code"], ctx), "n": int(r["n_cases"]) if shown else None,
+                          "total": int(r["n_cases_total"]) if shown else None})
         if items:
-            lines.append(f"- **{t(aspect, lang)}**: " + "; ".join(items))
-    lead = ("Kansen, krachten en beperkingen van gebiedsgericht werken (aantal geïnterviewden dat het noemde):\n\n"
-            if lang == "nl" else "Opportunities, strengths and limitations of area-based working (interviewees mentioning it):\n\n")
-    return lead + "\n".join(lines)
+            blocks.append({"aspect": ctx.t(aspect), "entries": items})
+    return ctx.say("aspects", blocks=blocks)
 
 
 def cooccurrence_matrix(table: pd.DataFrame, ctx) -> pd.DataFrame:
@@ -628,169 +594,195 @@ def cooccurrence_matrix(table: pd.DataFrame, ctx) -> pd.DataFrame:
 
 
 def agreement(table: pd.DataFrame, ctx) -> str:
-    lang = ctx.lang
     if table.empty:
-        return "Geen interviews dubbel gecodeerd." if lang == "nl" else "No interviews were double-coded."
+        return ctx.say("agreement_none")
     pooled = table[table["code"] == "(all codes)"].iloc[0]
-    alpha = fmt_num(pooled["krippendorff_alpha"], 2, lang)
-    verdict = t(f"agreement_{pooled['interpretation']}", lang)
-    if lang == "nl":
-        return (f"Een deel van de interviews is door twee codeurs onafhankelijk gecodeerd. Over alle codes samen is "
-                f"Krippendorffs alfa {alpha} ({verdict}; ≥ 0,80 geldt als betrouwbaar, 0,67–0,80 als voorlopig).")
-    return (f"Some interviews were coded independently by two coders. Over all codes, Krippendorff's alpha is {alpha} "
-            f"({verdict}; ≥ 0.80 counts as reliable, 0.67–0.80 as tentative).")
+    return ctx.say("agreement", alpha=pooled["krippendorff_alpha"], verdict=ctx.t(f"agreement_{pooled['interpretation']}"))
 
 
 def agreement_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
     out = table.copy()
-    out["code"] = [t("all_codes", ctx.lang) if c == "(all codes)" else _code_label(c, ctx) for c in out["code"]]
-    out["interpretation"] = [t(f"agreement_{v}", ctx.lang) for v in out["interpretation"]]
+    out["code"] = [ctx.t("all_codes") if c == "(all codes)" else code_label(c, ctx) for c in out["code"]]
+    out["interpretation"] = [ctx.t(f"agreement_{v}") for v in out["interpretation"]]
     keep = [c for c in ("code", "n_units", "kappa", "krippendorff_alpha", "gwet_ac1", "unitizing_alpha", "interpretation") if c in out]
     return out[keep]
 
 
-def quotes(table: pd.DataFrame, ctx) -> str:
-    """Approved, screened quotes as block quotes, speaker labelled by group and pseudonym."""
+def speaker(row, ctx) -> str:
+    """'Resident, interview I-3b46' style attribution: a group too small to publish is not named (a group of one is a person)."""
+    who = ctx.group_label(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
+    return ctx.t("attribution", who=who, ref=str(row["speaker"]).split()[-1])
+
+
+def select_quotes(table: pd.DataFrame, ctx, *, per_theme: int = 1) -> pd.DataFrame:
+    """Approved quotes to show: per theme one, chosen so that as many stakeholder groups as possible are heard.
+
+    Rule: themes in order; for each, the first approved quote from a group not yet quoted (groups whose size
+    the gate hides count as one anonymous group), else the theme's first quote. Deterministic.
+    """
     if table.empty:
-        return "Geen goedgekeurde citaten." if ctx.lang == "nl" else "No approved quotes."
-    blocks = []
-    for theme, part in table.groupby("theme", sort=True):
-        row = part.iloc[0]
-        # a speaker from a group too small to publish is not named by group (a group of one is a person)
-        who = ctx.group_label(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
-        blocks.append(f"**{_md(ctx.theme_label(theme))}**\n\n> {_md(row['quote'])}\n>\n> — {_md(who)} ({_md(row['speaker'].split()[-1])})")
-    lead = ("Citaten komen alleen uit passages waarvoor de geïnterviewde toestemming gaf, en zijn gecontroleerd op namen, "
-            "adressen en herkenbare functies.\n\n" if ctx.lang == "nl" else
-            "Quotes come only from passages the interviewee approved, and were screened for names, addresses and "
-            "identifying roles.\n\n")
-    return lead + "\n\n".join(blocks)
+        return table
+    chosen, heard = [], set()
+    for _, part in table.groupby("theme", sort=True):
+        fresh = part[~part["group"].isin(heard)]
+        pick = (fresh if len(fresh) else part).head(per_theme)
+        heard |= set(pick["group"])
+        chosen.append(pick)
+    return pd.concat(chosen, ignore_index=True)
 
 
-# --------------------------------------------------------------------------- joint display, lessons
+def quotes(table: pd.DataFrame, ctx) -> str:
+    """Approved, screened quotes as block quotes, drawn across stakeholder groups, each attributed to its group."""
+    picked = select_quotes(table, ctx)
+    blocks = [{"theme": ctx.theme_label(r["theme"]), "quote": r["quote"], "who": speaker(r, ctx)} for _, r in picked.iterrows()]
+    return ctx.say("quotes", blocks=blocks)
 
 
-def joint_intro(ctx) -> str:
-    if ctx.lang == "nl":
-        return (f"Per thema staan de enquête (verandering volgens het model, met {ctx.pct(ctx.study.confidence)}-BI) en de interviews (hoeveel "
-                "geïnterviewden het thema noemden en hoe) naast elkaar. Het oordeel volgt een vaste regel: *bevestigt* als "
-                "enquête en interviews dezelfde kant op wijzen, *spreekt tegen* als ze tegengesteld zijn, *vult aan* als de "
-                "interviews iets laten zien wat de enquête niet kon meten, *alleen enquête* als de interviews het thema "
-                "weinig noemen.")
-    return (f"Per theme, the survey (model-based change with {ctx.pct(ctx.study.confidence)} CI) and the interviews (how many interviewees raised the "
-            "theme, and how) side by side. The verdict follows a fixed rule: *confirms* when survey and interviews point "
-            "the same way, *contradicts* when they point opposite ways, *expands* when the interviews show what the "
-            "survey could not measure, *survey only* when the interviews rarely mention the theme.")
+def groups_differ(results: dict, ctx, *, min_gap: float = 0.5) -> pd.DataFrame:
+    """Codes whose prevalence differs widely between stakeholder groups (published cells only).
+
+    Returns
+    -------
+    DataFrame
+        ``code, aspect, high_group, high_share, low_group, low_share`` for codes where the largest and the
+        smallest share of interviewees naming it differ by at least ``min_gap`` (0.5 = 50 points); only
+        groups whose size and count the publication gate shows take part.
+    """
+    freq = results["code_group"]
+    frame = ctx.study.coding_frame.table.set_index("code")
+    rows = []
+    for code, part in freq.groupby("code", sort=True):
+        part = part[[bool(ctx.gate.shown("code_group", str(code), g)) and _size_shown(ctx, g) for g in part["group"]]]
+        if len(part) < 2:
+            continue
+        hi, lo = part.loc[part["prevalence"].idxmax()], part.loc[part["prevalence"].idxmin()]
+        if hi["prevalence"] - lo["prevalence"] >= min_gap:
+            rows.append({"code": code, "aspect": frame.loc[code, "aspect"] if code in frame.index else None,
+                         "high_group": hi["group"], "high_share": hi["prevalence"], "high_n": int(hi["n_cases"]),
+                         "high_total": int(hi["n_cases_total"]), "low_group": lo["group"], "low_share": lo["prevalence"],
+                         "low_n": int(lo["n_cases"]), "low_total": int(lo["n_cases_total"])})
+    columns = ["code", "aspect", "high_group", "high_share", "high_n", "high_total", "low_group", "low_share", "low_n", "low_total"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["high_share", "code"], ascending=[False, True]) if rows else \
+        pd.DataFrame(columns=columns)
+
+
+def by_stakeholder(results: dict, ctx) -> str:
+    """Per stakeholder group: what that group named most (published counts), and where groups differ."""
+    freq = results["code_group"]
+    frame = ctx.study.coding_frame.table.set_index("code")
+    groups = []
+    for group, part in freq.groupby("group", sort=False):
+        if not _size_shown(ctx, group):
+            continue
+        part = part[[bool(ctx.gate.shown("code_group", str(c), group)) for c in part["code"]]]
+        part = part[part["code"].map(lambda c: isinstance(frame["aspect"].get(c), str))]
+        part = part[part["n_cases"] >= ctx.study.min_cell_interviews].sort_values(["prevalence", "code"],
+                                                                                   ascending=[False, True])
+        if part.empty:
+            continue
+        groups.append({"group": ctx.group_label(group), "total": int(part["n_cases_total"].iloc[0]),
+                       "codes": [{"label": code_label(r["code"], ctx), "aspect": ctx.t(frame.loc[r["code"], "aspect"]).lower(),
+                                  "n": int(r["n_cases"])} for _, r in part.head(3).iterrows()]})
+    differ = [{"label": code_label(r["code"], ctx), "high": ctx.group_label(r["high_group"]), "high_n": r["high_n"],
+               "high_total": r["high_total"], "low": ctx.group_label(r["low_group"]), "low_n": r["low_n"],
+               "low_total": r["low_total"]} for _, r in groups_differ(results, ctx).head(4).iterrows()]
+    return ctx.say("by_stakeholder", groups=groups, differ=differ)
+
+
+# --------------------------------------------------------------------------- evidence
+
+#: Where a results row is shown: results table -> published table name (its anchor is ``#table-<name>``).
+EVIDENCE_TABLES = {"model": "change", "subgroup": "subgroup", "code_group": "code_group", "code_total": "code_group",
+                   "joint": "joint", "mde": "mde"}
+
+
+def evidence_refs(evidence: str, ctx) -> list[dict]:
+    """``table:row`` references (``;``-joined) as ``{"table": published table, "text": the row's label}``."""
+    from .gate import SEP
+
+    out = []
+    for ref in filter(None, str(evidence or "").split(";")):
+        table, _, row = ref.partition(":")
+        parts = row.split(SEP)
+        if table == "model":
+            text = ctx.scale_label(parts[0])
+        elif table in ("code_group", "code_total"):
+            text = code_label(parts[0], ctx)
+        elif table == "joint":
+            text = ctx.theme_label(parts[0])
+        elif table == "subgroup":
+            text = f"{ctx.category_label(parts[0], parts[1])}: {ctx.scale_label(parts[2])}"
+        elif table == "mde":
+            text = ctx.t(f"design_{parts[0]}") + f" n = {ctx.num(int(parts[1]), 0)}"
+        else:
+            text = row
+        out.append({"table": EVIDENCE_TABLES.get(table, table), "text": f"{ctx.t('evidence_' + table)}: {text}"})
+    return out
+
+
+# --------------------------------------------------------------------------- joint display
+
+
+def joint_intro(results: dict, ctx) -> str:
+    """The joint display's rule, exactly as :func:`evaluation.joint_verdict` applies it."""
+    joint = results["joint"]
+    threshold = float(joint["interview_threshold"].dropna().iloc[0]) if len(joint) and joint["interview_threshold"].notna().any() else 0.5
+    return ctx.say("joint_intro", threshold=threshold)
 
 
 def joint_table(joint: pd.DataFrame, ctx) -> pd.DataFrame:
-    lang = ctx.lang
+    """Per theme: survey change with interval, interview prevalence and tone, a quote whose tone matches, the verdict."""
     rows = []
     for _, r in joint.iterrows():
-        survey = ("–" if pd.isna(r["survey_estimate"]) else
-                  f"{fmt_num(r['survey_estimate'], 2, lang, sign=True)} {fmt_ci(r['survey_ci_low'], r['survey_ci_high'], 2, lang)}")
         cases = r["interview_cases"]
-        shown = (ctx.gate.shown("joint", r["theme"], "n") and cases >= ctx.study.min_cell_interviews
+        shown = (pd.notna(cases) and ctx.gate.shown("joint", r["theme"], "n") and cases >= ctx.study.min_cell_interviews
                  and ctx.gate.shown("interviewees", "interviewees", "total"))
-        interviews = ("–" if pd.isna(cases) else
-                      (f"{fmt_int(cases, lang)}/{fmt_int(r['interview_cases_total'], lang)}; " if shown else "")
-                      + t(str(r["interview_tone"]), lang))
-        quote = r["quote"] if isinstance(r["quote"], str) else "–"
-        rows.append({"theme": ctx.theme_label(r["theme"]), "survey": survey, "interviews": interviews,
-                     "quote": quote, "verdict": t(str(r["verdict"]), lang)})
-    return pd.DataFrame(rows)
-
-
-def lessons(results: dict, ctx) -> str:
-    """Lessons derived from the joint display and the interview aspects."""
-    lang = ctx.lang
-    joint = results["joint"]
-    confirmed = [_md(ctx.theme_label(x)) for x in joint.loc[joint["verdict"] == "confirms", "theme"]]
-    contradicted = [_md(ctx.theme_label(x)) for x in joint.loc[joint["verdict"] == "contradicts", "theme"]]
-    strengths = [_md(_code_label(c, ctx)) for c in _ranked_codes(results, ctx, "strength")["code"].head(2)]
-    limits = [_md(_code_label(c, ctx)) for c in _ranked_codes(results, ctx, "limitation")["code"].head(2)]
-    if lang == "nl":
-        lines = [
-            f"- **Wat werkte:** {', '.join(strengths).lower()} – het meest genoemd als kracht." if strengths else "",
-            f"- **Wat beperkte:** {', '.join(limits).lower()} – het meest genoemd als beperking." if limits else "",
-            f"- **Bevestigd door enquête en interviews:** {', '.join(confirmed)}." if confirmed else "",
-            f"- **Let op, tegenstrijdig:** {', '.join(contradicted)} – enquête en interviews wijzen hier verschillende kanten "
-            "op (zie de tabel hierboven); bespreek dit met bewoners." if contradicted else "",
-            "- **Voor een volgende straat:** meet opnieuw voor en na met dezelfde vragenlijst, en zoek een vergelijkingsstraat "
-            "zonder pilot om te kunnen zeggen of de pilot de oorzaak was.",
-        ]
-    else:
-        lines = [
-            f"- **What worked:** {', '.join(strengths).lower()} – most often named as a strength." if strengths else "",
-            f"- **What limited it:** {', '.join(limits).lower()} – most often named as a limitation." if limits else "",
-            f"- **Confirmed by survey and interviews:** {', '.join(confirmed)}." if confirmed else "",
-            f"- **Note, contradictory:** {', '.join(contradicted)} – survey and interviews point different ways here (see the "
-            "table above); discuss this with residents." if contradicted else "",
-            "- **For the next street:** measure before and after with the same questionnaire, and find a comparison street "
-            "without the pilot to be able to say whether the pilot caused the change.",
-        ]
-    return "\n".join(line for line in lines if line)
+        rows.append({
+            "theme": ctx.theme_label(r["theme"]),
+            "survey": r["survey_estimate"], "survey_ci_low": r["survey_ci_low"], "survey_ci_high": r["survey_ci_high"],
+            "interviews": (int(cases) if shown else None),
+            "interviews_total": (int(r["interview_cases_total"]) if shown else None),
+            "tone": ctx.t(str(r["interview_tone"])) if pd.notna(r["interview_tone"]) else None,
+            "quote": r["quote"] if isinstance(r["quote"], str) else None,
+            "verdict": ctx.t(str(r["verdict"])),
+        })
+    return pd.DataFrame(rows, columns=["theme", "survey", "survey_ci_low", "survey_ci_high", "interviews",
+                                       "interviews_total", "tone", "quote", "verdict"])
 
 
 def mde_table(mde: pd.DataFrame, ctx) -> pd.DataFrame:
     out = mde.copy()
-    out["design"] = out["design"].map(lambda d: t(f"design_{d}", ctx.lang))
+    out["design"] = out["design"].map(lambda d: ctx.t(f"design_{d}"))
     return out[["design", "n", "n_effective", "mde", "mde_raw"]]
 
 
 def mde(table: pd.DataFrame, ctx) -> str:
     """The planning sentence for a replication, from the MDE table."""
-    lang = ctx.lang
     paired = table[table["design"] == "paired"].sort_values("n")
+    if paired.empty:
+        return ""
     row = paired.iloc[(paired["n"] - 100).abs().argmin()]
-    if lang == "nl":
-        return (f"Voorbeeld: nodigt een volgende straat {fmt_int(row['n'], lang)} bewoners uit voor beide metingen en "
-                f"blijft (net als hier) ongeveer {fmt_int(row['n_effective'], lang)} van hen over, dan is een verandering "
-                f"vanaf {fmt_num(row['mde'], 2, lang)} standaarddeviaties (ongeveer {fmt_num(row['mde_raw'], 2, lang)} punt op "
-                "een schaal van 1 tot 5) met 80% kans aan te tonen (tweezijdig, α = 0,05).")
-    return (f"Example: if a next street invites {fmt_int(row['n'], lang)} residents to both waves and (as here) about "
-            f"{fmt_int(row['n_effective'], lang)} of them remain, a change of {fmt_num(row['mde'], 2, lang)} standard "
-            f"deviations (about {fmt_num(row['mde_raw'], 2, lang)} points on a 1–5 scale) can be detected with 80% power "
-            "(two-sided, α = 0.05).")
+    scale = ctx.results["change"].iloc[0] if len(ctx.results["change"]) else None
+    return ctx.say("mde", n=row["n"], effective=row["n_effective"], mde=row["mde"], raw=row["mde_raw"],
+                   low=None if scale is None else scale["scale_min"], high=None if scale is None else scale["scale_max"],
+                   alpha=float(row["alpha"]), power=float(row["power"]))
+
+
+def mde_caption(table: pd.DataFrame, ctx) -> str:
+    row = table.iloc[0] if len(table) else {"alpha": 0.05, "power": 0.8}
+    scale = ctx.results["change"].iloc[0] if len(ctx.results["change"]) else None
+    return ctx.t("caption_mde", alpha=ctx.num(float(row["alpha"]), 2), power=ctx.pct(float(row["power"])),
+                 low=ctx.num(scale["scale_min"], 0) if scale is not None else "", high=ctx.num(scale["scale_max"], 0) if scale is not None else "")
 
 
 # --------------------------------------------------------------------------- appendices
 
 
 def appendix_data(ctx) -> str:
-    lang = ctx.lang
     study = ctx.study
-    if lang == "nl":
-        return (
-            "- **Invoer en controle:** de ruwe bestanden zijn bij het inlezen gecontroleerd tegen het codeboek; alle "
-            "problemen staan in `validation.csv` bij de verwerkte gegevens.\n"
-            "- **Direct identificerende gegevens** (naam, e-mail, adres) zijn bij het inlezen verwijderd; ze komen in geen "
-            "enkele verwerkte tabel of uitvoer voor.\n"
-            "- **Pseudoniemen:** respondent-, huishouden-, interview- en documentnummers zijn vervangen door sleutel-gebaseerde "
-            "pseudoniemen (HMAC-SHA256); de sleutel staat buiten de code"
-            + (" (voor deze synthetische voorbeeldstudie een vaste, openbare sleutel)" if study.synthetic else "") + ".\n"
-            f"- **Kleine aantallen:** in enquêtetabellen zijn aantallen van 1 tot {fmt_int(study.min_cell - 1, lang)} "
-            "onderdrukt, plus zo nodig een tweede cel zodat het verborgen aantal niet uit totalen terug te rekenen is; "
-            f"in interviewtabellen aantallen van 1 tot {fmt_int(study.min_cell_interviews - 1, lang)}.\n"
-            "- **Citaten** alleen uit passages met toestemming van de geïnterviewde, en alleen na controle op namen, "
-            "adressen, huisnummers en herkenbare functies.\n"
-            "- **Bewaren:** ruwe en verwerkte gegevens staan niet in versiebeheer; bewaar ze volgens het bewaarbeleid "
-            "van de gemeente en verwijder ze na afloop van het onderzoek."
-        )
-    return (
-        "- **Input and checks:** the raw files were checked against the codebook on import; every problem is listed in "
-        "`validation.csv` beside the processed data.\n"
-        "- **Direct identifiers** (name, e-mail, address) were removed on import; they appear in no processed table or output.\n"
-        "- **Pseudonyms:** respondent, household, interview and document ids were replaced by keyed pseudonyms "
-        "(HMAC-SHA256); the key is kept outside the code"
-        + (" (for this synthetic example study a fixed, public key)" if study.synthetic else "") + ".\n"
-        f"- **Small counts:** in survey tables counts of 1 to {fmt_int(study.min_cell - 1, lang)} are suppressed, plus, "
-        "where needed, a second cell so the hidden count cannot be recovered from totals; in interview tables counts of 1 "
-        f"to {fmt_int(study.min_cell_interviews - 1, lang)}.\n"
-        "- **Quotes** only from passages the interviewee approved, and only after screening for names, addresses, house "
-        "numbers and identifying roles.\n"
-        "- **Retention:** raw and processed data are not in version control; keep them under the municipality's "
-        "retention policy and delete them when the study ends."
-    )
+    return ctx.say("appendix_data", synthetic=study.synthetic, survey_max=study.min_cell - 1,
+                   interview_max=study.min_cell_interviews - 1, interviews=study.codings_file is not None,
+                   survey=has_survey(ctx))
 
 
 def validation_table(ctx) -> pd.DataFrame:
@@ -817,12 +809,15 @@ def validation_table(ctx) -> pd.DataFrame:
 def validation_note(table: pd.DataFrame, ctx) -> str:
     """One sentence on the import's checks; the table follows when there were findings."""
     if table.empty:
-        return t("validation_none", ctx.lang)
-    return t("validation_some", ctx.lang, n=fmt_int(int(table["n"].sum()), ctx.lang))
+        return ctx.t("validation_none")
+    return ctx.t("validation_some", n=ctx.num(int(table["n"].sum()), 0))
 
 
 def missing_table(ctx) -> pd.DataFrame:
     """Missing answers by reason and wave (counts of answers)."""
+    columns = ["wave", "reason", "n", "share"]
+    if not has_survey(ctx):
+        return pd.DataFrame(columns=columns)
     miss = ctx.load("missingness")
     responses = ctx.responses
     n_items = len(ctx.study.instrument.items)
@@ -830,7 +825,8 @@ def missing_table(ctx) -> pd.DataFrame:
     answers = responses.groupby("wave", observed=True).size() * n_items
     table["share"] = [n / answers[w] for w, n in zip(table["wave"], table["n"])]
     table["wave"] = table["wave"].astype(str).map(ctx.wave_label)
-    return table
+    table["reason"] = table["reason"].astype(str).map(ctx.t)
+    return table[columns]
 
 
 def suppression_table(ctx) -> pd.DataFrame:
@@ -853,24 +849,19 @@ def audit_summary(ctx) -> str:
     audit = ctx.gate.audit
     hidden = audit[~audit["published"].astype(bool)] if len(audit) else audit
     finite = (hidden["upper"] - hidden["lower"]).replace([float("inf")], float("nan")).dropna() if len(hidden) else hidden
-    width = fmt_int(finite.min(), ctx.lang) if len(finite) else "–"
+    width = ctx.num(finite.min(), 0) if len(finite) else "–"
     key = "audit_passed" if summary["passed"] else "audit_failed"
-    return t(key, ctx.lang, cells=fmt_int(summary["cells"], ctx.lang), audited=fmt_int(summary["audited"], ctx.lang),
-             primary=fmt_int(summary["primary"], ctx.lang), complementary=fmt_int(summary["complementary"], ctx.lang),
-             derived=fmt_int(summary["derived"], ctx.lang), width=width)
+    return ctx.t(key, cells=ctx.num(summary["cells"], 0), audited=ctx.num(summary["audited"], 0),
+                 primary=ctx.num(summary["primary"], 0), complementary=ctx.num(summary["complementary"], 0),
+                 derived=ctx.num(summary["derived"], 0), width=width)
 
 
 def appendix_repro(ctx) -> str:
-    study_rel = ctx.study.path.name
-    if ctx.lang == "nl":
-        return ("Dit rapport is gemaakt met het pakket `evaluation`. Opnieuw maken: `make report` (voorbeeldstudie) of "
-                f"`evaluation report --study config/studies/{study_rel} --lang nl --formats html,docx,pdf`. "
-                "`manifest.json` bij het rapport bevat de vingerafdrukken (SHA-256) van alle invoerbestanden, de parameters "
-                "en de softwareversies; hieronder een overzicht.")
-    return ("This report was made with the `evaluation` package. To rebuild: `make report` (example study) or "
-            f"`evaluation report --study config/studies/{study_rel} --lang en --formats html,docx,pdf`. "
-            "`manifest.json` beside the report holds the fingerprints (SHA-256) of all input files, the parameters and "
-            "the software versions; an overview follows.")
+    from .i18n import Safe
+
+    command = f"evaluation report --study config/studies/{ctx.study.path.name} --lang {ctx.lang} --formats html,docx,pdf"
+    fence = "`" * (max((len(r) for r in re.findall("`+", command)), default=0) + 1)
+    return ctx.say("appendix_repro", command=Safe(f"{fence} {command} {fence}"))
 
 
 def inputs_table(ctx) -> pd.DataFrame:
@@ -893,11 +884,5 @@ def model_notes(results: dict, ctx) -> str:
     flagged = model[model["boundary"].astype(bool)] if "boundary" in model else model.iloc[0:0]
     if flagged.empty:
         return ""
-    names = ", ".join(_md(ctx.scale_label(s)) for s in flagged["outcome"])
-    if ctx.lang == "nl":
-        return (f"Bij {names} schatte het model een variantie (tussen personen of huishoudens) op nul: er is dan weinig "
-                "samenhang binnen personen of huishoudens. Het model is dan gelijk aan een eenvoudiger model zonder die "
-                "variantie; de schatting en het interval blijven bruikbaar.")
-    return (f"For {names} the model estimated a variance (between people or households) at zero: there is little "
-            "clustering within people or households. The model then equals a simpler model without that variance; the "
-            "estimate and its interval remain usable.")
+    return ctx.say("model_notes", scales=[ctx.scale_label(s) for s in flagged["outcome"]])
+

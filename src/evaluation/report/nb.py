@@ -25,7 +25,8 @@ import pandas as pd
 from ..config import Study, load_study
 from ..importer import load_processed
 from .escape import md_literal, write_csv, write_xlsx
-from .i18n import check_lang, fmt_num, fmt_pct, t
+from ..config import label_for
+from .i18n import Safe, check_lang, decimal_mark, fmt_num, fmt_pct, say, t, use_locales
 
 __all__ = ["setup", "ReportContext"]
 
@@ -37,7 +38,8 @@ def setup(*, study, lang, output_dir=None) -> "ReportContext":
     ----------
     study : str
         Path of the study YAML (papermill parameter).
-    lang : {"nl", "en"}
+    lang : str
+        A report language: ``nl``, ``en`` or one the study adds with ``report.locales``.
     output_dir : str, optional
         The study's report folder (default: from the study file).
 
@@ -47,13 +49,30 @@ def setup(*, study, lang, output_dir=None) -> "ReportContext":
     """
     if not isinstance(study, (str, Path)) or not Path(study).is_file():
         raise ValueError(f"parameter `study` must be the path of a study YAML file; got {study!r}")
-    check_lang(lang)
     loaded = load_study(study)
+    use_locales(loaded.locales)
+    check_lang(lang)
     out = Path(output_dir) if output_dir else loaded.reports_dir
     from ..plots import set_report_style
 
     set_report_style()
     return ReportContext(loaded, lang, out)
+
+
+def _expand_joined(dependent_cols, joined: dict, formats: dict):
+    """``dependent_cols`` with each joined name (an interval ``K``) replaced by the columns it joins."""
+    def expand(cols):
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        out = []
+        for c in cols:
+            out += list(joined[c]) if c in joined and formats.get(c) != "of" else [c]
+        return out
+
+    if dependent_cols is None:
+        return None
+    if isinstance(dependent_cols, dict):
+        return {k: expand(v) for k, v in dependent_cols.items()}
+    return expand(dependent_cols)
 
 
 class ReportContext:
@@ -71,26 +90,42 @@ class ReportContext:
 
     # ------------------------------------------------------------------ language
     def t(self, key, **values) -> str:
-        """Translate a label id (see :data:`evaluation.report.i18n.LABELS`).
+        """A label of the language's ``labels.yml`` (an id without a label is returned as it is).
 
-        ``{level}`` in a label is the study's confidence level (``analysis.confidence``).
+        ``{{level}}`` in a label is the study's confidence level (``analysis.confidence``), ``{{group}}`` the
+        label of the group variable and ``{{area}}`` the study area's name.
         """
-        return t(key, self.lang, **{"level": self.pct(self.study.confidence), **values})
+        return t(key, self.lang, **{**self._defaults(), **values})
+
+    def _defaults(self) -> dict:
+        """Values every template may use: the confidence level, the group variable and the area's name."""
+        group = getattr(self.study, "group_variable", None)
+        return {"level": self.pct(self.study.confidence), "area": getattr(self.study, "area", ""),
+                "group": self.variable_label(group).lower() if group else t("group", self.lang).lower()}
+
+    def say(self, key, **values) -> str:
+        """Prose (Markdown) of the language's ``text.yml`` with values filled in and made literal.
+
+        ``level`` (the confidence level, e.g. "95%") is always available to the template.
+        """
+        return say(key, self.lang, **{**self._defaults(), **values})
 
     def num(self, x, digits=1, **kw) -> str:
-        return fmt_num(x, digits, self.lang, **kw)
+        """A number in the report language (marked as formatted, so templates insert it as it is)."""
+        return Safe(fmt_num(x, digits, self.lang, **kw))
 
     def pct(self, x, digits=0) -> str:
-        return fmt_pct(x, digits, self.lang)
+        """A share as a percentage in the report language (marked as formatted)."""
+        return Safe(fmt_pct(x, digits, self.lang))
 
     @property
     def decimal(self) -> str:
         """Decimal mark of the report language (for figure tick labels)."""
-        return "," if self.lang == "nl" else "."
+        return decimal_mark(self.lang)
 
     def label(self, mapping: dict) -> str:
-        """Pick the report language from a ``{nl: ..., en: ...}`` mapping."""
-        return mapping.get(self.lang) or next(iter(mapping.values()), "")
+        """Pick the report language from a ``{lang: text}`` mapping (plain-text labels hold for every language)."""
+        return label_for(mapping, self.lang) or next(iter(mapping.values()), "") if isinstance(mapping, dict) else str(mapping)
 
     def wave_label(self, wave) -> str:
         """Label of a wave id in the report language ("both" = in every wave)."""
@@ -100,7 +135,24 @@ class ReportContext:
 
     def theme_label(self, theme) -> str:
         spec = self.study.instrument.themes.get(theme)
-        return spec.get(self.lang, theme) if spec else self.t(theme)
+        return label_for(spec, self.lang, str(theme)) if spec else self.t(theme)
+
+    def variable_label(self, variable) -> str:
+        """Label of a background variable (its ``label`` in the instrument), a scale, or a label id."""
+        spec = self.study.instrument.background.get(variable)
+        if spec and spec.get("label"):
+            return self.label(spec["label"])
+        if variable in self.study.instrument.scales:
+            return self.scale_label(variable)
+        return t(variable, self.lang)
+
+    def category_label(self, variable, value) -> str:
+        """Label of a category of a background variable (instrument ``codes``: id and a label per language)."""
+        spec = self.study.instrument.background.get(variable) or {}
+        for code in spec.get("codes", {}).values():
+            if str(code.get("id")) == str(value):
+                return label_for({k: v for k, v in code.items() if k != "id"}, self.lang, str(value))
+        return self.t(str(value))
 
     def group_label(self, group) -> str:
         """Label of a stakeholder group: ``report.stakeholder_groups`` of the study, else the group id as it is."""
@@ -146,6 +198,68 @@ class ReportContext:
 
         display(Markdown(text))
 
+    @property
+    def narrative_dir(self) -> Path:
+        """Where the evaluator's own texts live: ``<lang>/<section>.md`` (``report.narrative``, default
+        ``<study file name>.narrative/`` beside the study file)."""
+        return self.study.narrative_dir
+
+    def narrative(self, key: str, text: str = "", *, html_text: str | None = None) -> bool:
+        """Show a section's generated text — or the evaluator's own text for it, marked as such.
+
+        The generated text is always saved as a draft (``narrative-drafts/<lang>/<key>.md`` in the
+        report folder), so the evaluator can start from it: copy it to
+        ``<narrative_dir>/<lang>/<key>.md``, edit, and rebuild. The evaluator's file is configuration
+        (it lives beside the study file, not in the report), so every rebuild keeps it. It is shown
+        as Markdown like all report text: emphasis and lists work; raw HTML, links and images do not.
+
+        Parameters
+        ----------
+        key : str
+            Section key, e.g. ``summary``, ``recommendations``, ``limitations``.
+        text : str
+            The generated Markdown.
+        html_text : str, optional
+            Generated HTML to show instead of `text` (the draft still holds `text`).
+
+        Returns
+        -------
+        bool
+            True when the evaluator's text was shown.
+        """
+        drafts = self.output_dir / "narrative-drafts" / self.lang
+        drafts.mkdir(parents=True, exist_ok=True)
+        (drafts / f"{key}.md").write_text(text.rstrip() + "\n", encoding="utf-8")
+        own = self.narrative_dir / self.lang / f"{key}.md"
+        if own.is_file():
+            self.md(self.say("evaluator_text"))
+            self.md(own.read_text(encoding="utf-8"))
+            return True
+        if html_text is not None:
+            from IPython.display import HTML, display
+
+            display(HTML(html_text))
+        elif text:
+            self.md(text)
+        return False
+
+    def evidence_html(self, items: pd.DataFrame) -> str:
+        """An HTML list of generated items (``text`` Markdown, ``evidence`` references), each with links to the
+        tables its evidence rows are in."""
+        from markdown_it import MarkdownIt
+
+        from .narrative import evidence_refs
+
+        render = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"]).renderInline
+        lines = []
+        for _, row in items.iterrows():
+            refs = evidence_refs(row["evidence"], self)
+            links = ", ".join(f'<a href="#table-{html.escape(r["table"])}">{html.escape(r["text"])}</a>' for r in refs)
+            label = html.escape(self.t("evidence_label"))
+            evidence = f' <span class="evidence">{label}: {links}.</span>' if links else ""
+            lines.append(f"<li>{render(row['text'])}{evidence}</li>")
+        return f'<ul class="recommendations">{"".join(lines)}</ul>'
+
     @cached_property
     def gate(self):
         """The build's publication gate (:class:`evaluation.report.gate.Gate`)."""
@@ -155,7 +269,7 @@ class ReportContext:
 
     def table(self, frame: pd.DataFrame, *, name: str, caption: str, count_cols=(), dependent_cols=None,
               by=None, total_rows=None, totals="columns", formats=None, labels=None, min_count=None,
-              gate=None) -> None:
+              gate=None, note=None) -> None:
         """Publish a table: suppress small cells, save CSV + XLSX, show it formatted.
 
         Parameters
@@ -180,12 +294,18 @@ class ReportContext:
         totals : {"columns", "rows", "both", "none"}
             Which totals a reader can compute (see :func:`evaluation.suppress_small_cells`).
         formats : dict, optional
-            column -> "int" | "pct" | "pct1" | "num1" | "num2" | "num3" | "p" for display.
+            column -> "int" | "pct" | "pct1" | "pp" | "num1" | "num2" | "num3" | "p" for display.
+            Two kinds join columns, so that the numbers stay numbers in the CSV/XLSX files:
+            ``"ci"`` / ``"ci_pp"`` on a name ``K`` shows columns ``K_low`` and ``K_high`` as one interval
+            in the language's notation (``ci_pp``: shares as percentage points); ``"of"`` on a count
+            column ``K`` shows ``K/K_total``. ``dependent_cols`` may name ``K`` for both bounds.
         labels : dict, optional
             column -> header shown in the report.
         min_count : int, optional
             Suppression threshold (default ``privacy.min_cell``; interview tables
             pass ``privacy.min_cell_interviews``).
+        note : str, optional
+            A line under the table (e.g. what a mark in a label means).
         gate : dict, optional
             Take the decisions of the build's publication gate instead of suppressing
             here: ``{"table": gate table, "rows": [row key per row of frame],
@@ -206,7 +326,7 @@ class ReportContext:
         from IPython.display import HTML, display
 
         from ..privacy import suppress_small_cells
-        from .i18n import fmt_p
+        from .i18n import fmt_ci, fmt_p
 
         if frame.empty:  # a study without such data: one line instead of an empty table or an error
             from IPython.display import Markdown
@@ -214,6 +334,10 @@ class ReportContext:
             display(Markdown(f"*{md_literal(caption)}: {self.t('table_empty')}*"))
             self.published[name] = frame
             return
+        formats = dict(formats or {})
+        joined = {k: (f"{k}_low", f"{k}_high") for k, f in formats.items() if f in ("ci", "ci_pp")}
+        joined.update({k: (k, f"{k}_total") for k, f in formats.items() if f == "of"})
+        dependent_cols = _expand_joined(dependent_cols, joined, formats)
         published = frame.reset_index(drop=True)
         min_count = self.study.min_cell if min_count is None else min_count
         log = pd.DataFrame(columns=["row", "column", "reason"])
@@ -237,15 +361,41 @@ class ReportContext:
         self._log_suppression(name, caption, published, log, min_count if gated else None)
 
         shown = published.drop(columns=["suppressed"], errors="ignore")
-        formats = formats or {}
         marks = self._marks(frame.reset_index(drop=True), log, min_count)
+        parts = {c for cols in joined.values() for c in cols}
+        display_cols = []
+        for column in shown.columns:
+            owner = next((k for k, cols in joined.items() if column == cols[0]), None)
+            if owner is not None:
+                display_cols.append(owner)
+            elif column not in parts:
+                display_cols.append(column)
+
+        def value_of(row, column):
+            if column in joined and formats[column] != "of":
+                return tuple(row[c] for c in joined[column])
+            if column in joined:
+                return (row[joined[column][0]], row[joined[column][1]])
+            return row[column]
 
         def render(i, value, column) -> str:
             """The cell's text (escaped for HTML where it is used)."""
             kind = formats.get(column)
-            if (i, column) in marks:
-                return marks[i, column]
-            if pd.isna(value) if not isinstance(value, (list, tuple)) else False:
+            for part in joined.get(column, (column,)):
+                if (i, part) in marks:
+                    return marks[i, part]
+            if kind in ("ci", "ci_pp"):
+                low, high = value
+                if pd.isna(low) or pd.isna(high):
+                    return "–"
+                scale, digits = (100, 0) if kind == "ci_pp" else (1, 2)
+                return fmt_ci(scale * low, scale * high, digits, self.lang)
+            if kind == "of":
+                n, total = value
+                if pd.isna(n):
+                    return "–"
+                return fmt_num(n, 0, self.lang) + ("" if pd.isna(total) else "/" + fmt_num(total, 0, self.lang))
+            if pd.isna(value):
                 return "–"
             if kind == "int":
                 return fmt_num(value, 0, self.lang)
@@ -265,20 +415,20 @@ class ReportContext:
             text = html.escape(str(render(i, value, column)))
             if j == 0:
                 return f'<th scope="row">{text}</th>'
-            if column in formats or isinstance(value, (int, float)):
+            if column in formats or isinstance(value, (int, float, tuple)):
                 return f'<td class="num">{text}</td>'
             return f"<td>{text}</td>"
 
         header = "".join(f'<th scope="col">{html.escape(str((labels or {}).get(c, self.t(str(c)))))}</th>'
-                         for c in shown.columns)
+                         for c in display_cols)
         body = "".join(
-            "<tr>" + "".join(cell(i, j, c, v) for j, (c, v) in enumerate(row.items())) + "</tr>"
+            "<tr>" + "".join(cell(i, j, c, value_of(row, c)) for j, c in enumerate(display_cols)) + "</tr>"
             for i, row in shown.iterrows()
         )
-        note = self._marks_note(marks, min_count)
-        foot = f'<tfoot><tr><td colspan="{len(shown.columns)}">{html.escape(note)}</td></tr></tfoot>' if note else ""
+        note = " ".join(x for x in (self._marks_note(marks, min_count), note or "") if x)
+        foot = f'<tfoot><tr><td colspan="{len(display_cols)}">{html.escape(note)}</td></tr></tfoot>' if note else ""
         display(HTML(
-            f'<table class="report-table"><caption>{html.escape(str(caption))}</caption>'
+            f'<table class="report-table" id="table-{html.escape(name)}"><caption>{html.escape(str(caption))}</caption>'
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>{foot}</table>"
         ))
         self.published[name] = published
@@ -358,6 +508,20 @@ class ReportContext:
             "derived": int((log["reason"] == "dependent").sum()) if len(log) else 0,
         }
         path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    def save(self, frame: pd.DataFrame, *, name: str) -> None:
+        """Save a generated table (e.g. the recommendations with their evidence) as CSV and XLSX, not shown.
+
+        Only for tables without counts of people: they bypass suppression.
+        """
+        stem = f"{name}.{self.lang}"
+        write_csv(frame, self.tables_dir / f"{stem}.csv")
+        write_xlsx(frame, self.tables_dir / f"{stem}.xlsx", sheet_name=name)
+        self._log_suppression(name, name, frame, pd.DataFrame(columns=["row", "column", "reason"]), None)
+
+    def note(self, key: str, **values) -> None:
+        """A one-line note in italics (e.g. why a section has nothing to show)."""
+        self.md("*" + self.say(key, **values) + "*")
 
     def figure(self, fig, *, name: str, alt: str, caption: str | None = None) -> None:
         """Publish a figure: save PNG + SVG under ``figures/`` and show it with alt text."""

@@ -36,7 +36,7 @@ def notebook_paths(notebooks_dir) -> list[Path]:
 
 def report_paths(study: Study, lang: str) -> dict[str, Path]:
     """Where a build in ``lang`` writes: the primary language gets plain names."""
-    primary = lang == (study.languages[0] if study.languages else "nl")
+    primary = lang == study.languages[0]
     stem = "learning-report" if primary else f"learning-report.{lang}"
     base = study.reports_dir
     return {
@@ -226,7 +226,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool = True, force_import: bool = False,
+def build_report(study, *, lang: str | None = None, formats=("html",), progress: bool = True, force_import: bool = False,
                  notebooks_dir=None) -> dict:
     """Build a study's learning report.
 
@@ -234,7 +234,8 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
     ----------
     study : Study or path-like
         The study or the path of its YAML file.
-    lang : {"nl", "en"}
+    lang : str
+        One of the study's report languages (``report.languages``).
         Report language.
     formats : iterable of {"html", "docx", "pdf"}
         Outputs besides the executed notebooks; HTML is always made (the others derive from it).
@@ -273,8 +274,14 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
 
     if not isinstance(study, Study):
         study = load_study(study)
-    if lang not in ("nl", "en"):
-        raise ValueError(f"lang={lang!r} is not supported; use 'nl' or 'en'")
+    from .i18n import check_lang, t, use_locales
+
+    use_locales(study.locales)
+    lang = lang or study.languages[0]
+    if lang not in study.languages:
+        raise ValueError(f"lang={lang!r} is not a report language of this study; use one of "
+                         f"{', '.join(study.languages)} (report.languages in {study.path.name})")
+    check_lang(lang)
     formats = tuple(dict.fromkeys(("html", *formats)))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -336,18 +343,12 @@ def build_report(study, *, lang: str = "nl", formats=("html",), progress: bool =
         executed.append(target)
 
     title = study.title.get(lang, study.id)
-    banner = None
-    if study.synthetic:
-        banner = ("Synthetische gegevens: dit rapport is gemaakt met een verzonnen voorbeeldstudie, niet met echte bewoners."
-                  if lang == "nl" else
-                  "Synthetic data: this report was made from an invented example study, not from real residents.")
+    banner = t("synthetic_banner", lang) if study.synthetic else None
     t0 = time.perf_counter()
     # every output is written under a temporary name and renamed when complete
     staged = {fmt: paths[fmt].with_name(f".{paths[fmt].name}.partial") for fmt in formats}
     assemble_html(executed, title=title, lang=lang, out_path=staged["html"], banner=banner)
     if "docx" in formats:
-        from .i18n import t
-
         export_docx(staged["html"], staged["docx"], banner=banner, toc_text=t("toc_update", lang))
     if "pdf" in formats:
         export_pdf(staged["html"], staged["pdf"])
