@@ -76,8 +76,9 @@ import: setup ## Import the study's raw files into data/processed/
 lab: setup ## Open JupyterLab on the notebooks
 	@$(BIN)/jupyter lab notebooks/
 
-benchmark: setup ## Time the full report build against its cost floor
-	@$(BIN)/python benchmarks/bench_report.py
+benchmark: setup ## Time every figure of issue 13 against its peer or floor (BENCH_ONLY=qdpx,agreement,...)
+	@$(UV) sync --locked --inexact --extra test --extra bench --python $(PYTHON) --quiet
+	@$(BIN)/python benchmarks/run_all.py $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
 lock: | $(UV) ## Re-resolve uv.lock after changing dependencies in pyproject.toml
 	@$(UV) lock --python $(PYTHON)

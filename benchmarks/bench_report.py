@@ -16,6 +16,8 @@ floor
     languages, papermill starts the same kernel (``evaluation``), imports the analysis
     stack once and shuts the kernel down. A trivial notebook stands in for each report
     notebook.
+rebuild (``--rebuild``)
+    The same build again, right after (a), in the same project: inputs and code unchanged.
 
 The first import of the build's modules (papermill, the exporters, the import step) is timed
 separately in a fresh Python process; the benchmark process imports them before timing the
@@ -116,8 +118,12 @@ def warm_imports() -> None:
         importlib.import_module(module)
 
 
-def time_build(work: Path, notebooks_dir: Path) -> dict:
-    """Build the report in both languages in a fresh project copy; return seconds per language and steps."""
+def time_build(work: Path, notebooks_dir: Path, rebuild: bool = False) -> dict:
+    """Build the report in both languages in a fresh project copy; return seconds per language and steps.
+
+    With ``rebuild`` the build is repeated at once in the same project (nothing changed) and
+    timed as ``rebuild_seconds``.
+    """
     import evaluation
 
     study, demo_seconds = make_project(work)
@@ -127,8 +133,14 @@ def time_build(work: Path, notebooks_dir: Path) -> dict:
         out = evaluation.build_report(study, lang=lang, formats=FORMATS, progress=False,
                                       notebooks_dir=notebooks_dir)
         builds[lang] = {"seconds": time.perf_counter() - t0, "timings": dict(out["timings"])}
-    return {"demo_data_seconds": demo_seconds, "builds": builds,
-            "seconds": sum(b["seconds"] for b in builds.values())}
+    result = {"demo_data_seconds": demo_seconds, "builds": builds,
+              "seconds": sum(b["seconds"] for b in builds.values())}
+    if rebuild:
+        t0 = time.perf_counter()
+        for lang in LANGS:
+            evaluation.build_report(study, lang=lang, formats=FORMATS, progress=False, notebooks_dir=notebooks_dir)
+        result["rebuild_seconds"] = time.perf_counter() - t0
+    return result
 
 
 def write_floor_notebook(path: Path) -> None:
@@ -178,6 +190,7 @@ def summarise(first_import: float, builds: list[dict], floors: list[dict], n_not
         "untimed_seconds": _median([sum(b["builds"][lang]["seconds"] - b["builds"][lang]["timings"]["total"]
                                         for lang in LANGS) for b in builds]),
         "demo_data_seconds": _median([b["demo_data_seconds"] for b in builds]),
+        "rebuild_seconds": _median([b["rebuild_seconds"] for b in builds if "rebuild_seconds" in b]),
         "steps_median_seconds": steps,
     }
 
@@ -197,6 +210,8 @@ def print_table(summary: dict, n_notebooks: int, repeat: int) -> None:
     print(f"{'(b) floor: kernel + imports per notebook':<40}{summary['floor_seconds']:>10.2f} s"
           f"   ({summary['floor_seconds_per_notebook']:.2f} s each)")
     print(f"{'ratio (a) / (b)':<40}{summary['ratio_build_to_floor']:>10.2f} x")
+    if summary["rebuild_seconds"] == summary["rebuild_seconds"]:  # not NaN: --rebuild
+        print(f"{'rebuild, unchanged, both languages':<40}{summary['rebuild_seconds']:>10.2f} s")
     print(line)
     print(f"{'build step (seconds, median)':<40}" + "".join(f"{lang:>10}" for lang in LANGS))
     for step, by_lang in summary["steps_median_seconds"].items():
@@ -209,6 +224,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="repeat build and floor N times; report the median")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away project folders (paths printed)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="also time a second build right after the first (inputs and code unchanged)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, got {args.repeat}")
@@ -234,7 +251,7 @@ def main(argv=None) -> int:
             work = Path(tempfile.mkdtemp(prefix="evaluation-bench-"))
             try:
                 print(f"[bench] repeat {i}/{args.repeat}: build ({work})", file=sys.stderr, flush=True)
-                builds.append(time_build(work / "project", notebooks_dir))
+                builds.append(time_build(work / "project", notebooks_dir, rebuild=args.rebuild))
                 print(f"[bench] repeat {i}/{args.repeat}: floor ({n_notebooks * len(LANGS)} kernel runs)",
                       file=sys.stderr, flush=True)
                 (work / "floor").mkdir()

@@ -106,10 +106,32 @@ def _category_counts(table: pd.DataFrame, categories, name: str) -> tuple[np.nda
     category list in column order.
     """
     codes, cats = _category_codes(table, categories, name)
-    counts = np.zeros((len(codes), len(cats)))
-    subject, rater = np.nonzero(codes >= 0)
-    np.add.at(counts, (subject, codes[subject, rater]), 1)
+    counts = _count_codes(codes, len(cats))
     return counts[counts.sum(axis=1) > 0], cats
+
+
+def _count_codes(codes: np.ndarray, q: int) -> np.ndarray:
+    """(subjects × q) float counts of the category positions in ``codes`` (−1 = missing)."""
+    rated = codes >= 0
+    subject = np.broadcast_to(np.arange(codes.shape[0])[:, None], codes.shape)[rated]
+    flat = np.bincount(subject * q + codes[rated], minlength=codes.shape[0] * q)
+    return flat.reshape(codes.shape[0], q).astype(float)
+
+
+def _numeric_units(data) -> np.ndarray | None:
+    """``data`` (coders × units) as a float array when it is a numeric, non-boolean ndarray or
+    DataFrame of at least two coders; otherwise None (the general path, with its messages)."""
+    if isinstance(data, pd.DataFrame):
+        if not all(isinstance(t, np.dtype) and t.kind in "iuf" for t in data.dtypes):
+            return None
+        values = data.to_numpy(dtype=float)
+    elif isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+        values = data.astype(float, copy=False)
+    else:
+        return None
+    if values.ndim != 2 or values.shape[0] < 2 or np.isnan(values).all():
+        return None
+    return values
 
 
 def _pairwise_agreement(counts: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -547,19 +569,31 @@ def krippendorff_alpha(data, *, level="nominal") -> pd.Series:
     """
     if level not in _LEVELS:
         raise ValueError(f"`level` must be one of {_LEVELS}; got {level!r}.")
-    table = _as_table(data, "data", coders_in_rows=True)
-    cells = table.to_numpy()
-    observed = pd.unique(cells[~pd.isna(cells)]).tolist()
-    if level != "nominal":
-        labels = [v for v in observed if not isinstance(v, numbers.Real) or isinstance(v, bool)]
-        if labels:
-            raise TypeError(
-                f"level={level!r} needs numeric values but `data` contains labels such as "
-                f"{labels[0]!r}; use level='nominal' or recode the labels to numbers."
-            )
-        if level == "ratio" and any(v < 0 for v in observed):
+    matrix = _numeric_units(data)
+    if matrix is not None:  # numbers: no object table, no label checks needed (same counts, same alpha)
+        present = ~np.isnan(matrix)
+        values = np.sort(pd.unique(matrix[present]))
+        if level == "ratio" and values[0] < 0:
             raise ValueError("level='ratio' needs non-negative values; `data` contains negatives.")
-    counts, values = _category_counts(table, None, "data")
+        codes = np.full(matrix.shape[::-1], -1, dtype=np.int64)  # units × coders, as _as_table lays it out
+        codes.T[present] = np.searchsorted(values, matrix[present])
+        counts = _count_codes(codes, len(values))
+        counts, values, n_coders = counts[counts.sum(axis=1) > 0], values.tolist(), matrix.shape[0]
+    else:
+        table = _as_table(data, "data", coders_in_rows=True)
+        cells = table.to_numpy()
+        observed = pd.unique(cells[~pd.isna(cells)]).tolist()
+        if level != "nominal":
+            labels = [v for v in observed if not isinstance(v, numbers.Real) or isinstance(v, bool)]
+            if labels:
+                raise TypeError(
+                    f"level={level!r} needs numeric values but `data` contains labels such as "
+                    f"{labels[0]!r}; use level='nominal' or recode the labels to numbers."
+                )
+            if level == "ratio" and any(v < 0 for v in observed):
+                raise ValueError("level='ratio' needs non-negative values; `data` contains negatives.")
+        counts, values = _category_counts(table, None, "data")
+        n_coders = table.shape[1]
     m_u = counts.sum(axis=1)
     counts, m_u = counts[m_u >= 2], m_u[m_u >= 2]
     if len(counts) == 0:
@@ -579,7 +613,7 @@ def krippendorff_alpha(data, *, level="nominal") -> pd.Series:
             "alpha": alpha,
             "level": level,
             "n_units": len(counts),
-            "n_coders": table.shape[1],
+            "n_coders": n_coders,
             "n_pairable_values": int(round(n)),
             "d_observed": d_observed,
             "d_expected": d_expected,

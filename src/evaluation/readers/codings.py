@@ -21,15 +21,14 @@ import pandas as pd
 
 from .refi import (
     ArchiveLimits,
+    CappedReader,
     CodingsFormatError,
     RefiProject,
     SourceStore,
+    check_xml_size,
     decode_text,
-    local_name,
     open_archive,
-    parse_xml,
-    read_member,
-    read_refi,
+    stream_refi,
 )
 
 __all__ = ["Codings", "CodingsFormatError", "read_codings", "POSITION_UNITS"]
@@ -263,17 +262,18 @@ def _load(path: Path, format, limits: ArchiveLimits):
         return _table(path, header, rows, where, format, [])
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<") or head.startswith((b"\xff\xfe<", b"\xfe\xff\x00<")):
-        if path.stat().st_size > limits.max_bytes:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
             raise CodingsFormatError(f"{path.name}: larger than {limits.max_bytes} bytes; raise `max_bytes`")
-        root = parse_xml(path.read_bytes(), where=path.name, limits=limits)
-        kind = local_name(root)
-        if kind not in ("Project", "CodeBook"):
+        check_xml_size(size, where=path.name, limits=limits)
+        store = SourceStore(label=f"the folder of {path.name}", folder=path.parent, limits=limits)
+        with path.open("rb") as handle:
+            kind, project = stream_refi(handle, where=path.name, limits=limits, store=store)
+        if project is None:
             raise CodingsFormatError(
                 f"{path.name}: XML root element is <{kind}>, not a REFI-QDA <Project> or <CodeBook>; "
                 "export a REFI-QDA project (.qdpx/.qde) or codebook (.qdc)"
             )
-        store = SourceStore(label=f"the folder of {path.name}", folder=path.parent, limits=limits)
-        project = _refi(root, store if kind == "Project" else None, path.name)
         return ("qde" if kind == "Project" else "qdc"), project
     header, rows, where, notes = _csv_rows(path, limits)
     return _table(path, header, rows, where, format, notes)
@@ -296,20 +296,21 @@ def _read_qdpx(path: Path, archive: zipfile.ZipFile, qde: list[str], limits) -> 
             "bytes; refused before parsing - raise `limits.max_xml_mb` in the study file (or pass `limits=` "
             "to read_codings) if the project is genuine"
         )
-    root = parse_xml(read_member(archive, member, where=path.name, limits=limits), where=where, limits=limits)
-    if local_name(root) != "Project":
-        raise CodingsFormatError(f"{where}: root element is <{local_name(root)}>, expected <Project>")
     store = SourceStore(label=path.name, archive=archive, limits=limits)
-    return _refi(root, store, where)
-
-
-def _refi(root, store, where) -> RefiProject:
+    info = archive.getinfo(member)
     try:
-        return read_refi(root, store=store)
-    except CodingsFormatError as err:
-        if str(err).startswith(where.split(":")[0]):
-            raise
-        raise CodingsFormatError(f"{where}: {err}") from None
+        handle = archive.open(info)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as err:
+        raise CodingsFormatError(
+            f"{path.name}: member {member!r} cannot be decompressed ({err}); re-export the project."
+        ) from None
+    with handle:  # parsed as it is decompressed: the XML is never held whole
+        capped = CappedReader(handle, min(info.file_size, limits.max_bytes), where=path.name, member=member,
+                              limit=limits.max_bytes)
+        kind, project = stream_refi(capped, where=where, limits=limits, store=store)
+    if kind != "Project":
+        raise CodingsFormatError(f"{where}: root element is <{kind}>, expected <Project>")
+    return project
 
 
 def _table(path, header, rows, where, format, notes):
@@ -559,40 +560,45 @@ def _from_refi(project: RefiProject, *, unit, inclusive) -> Codings:
     names = _unique_names([s.name for s in project.sources], warnings)
     reading, decided, mapped = _positions(project, names, unit=unit, inclusive=inclusive, warnings=warnings)
 
-    rows, doc_rows = [], []
+    columns = {column: [] for column in ("document", "case", "code", "code_path", "start", "end", "text", "coder")}
+    documents_, cases_, codes_, paths_, starts_, ends_, texts_, coders_ = columns.values()
+    doc_rows = []
     for source, name in zip(project.sources, names):
         case = project.cases.get(source.guid, name)
+        text = source.text
         doc_rows.append({"document": name, "case": case,
-                         "n_chars": None if source.text is None else len(source.text),
-                         "text": source.text, "sets": ";".join(source_sets.get(source.guid, []))})
-        starts, ends, keep = mapped[name]
+                         "n_chars": None if text is None else len(text),
+                         "text": text, "sets": ";".join(source_sets.get(source.guid, []))})
+        starts, ends, keep = mapped.pop(name)
         unknown = 0
-        for selection, start, stop, kept in zip(source.selections, starts, ends, keep):
+        for code_guid, coder, start, stop, kept in zip(source.code_guids, source.coders, starts, ends, keep):
             if not kept:
                 continue
-            code = codes_by_guid.get(selection.code_guid)
+            code = codes_by_guid.get(code_guid)
             if code is None:
                 unknown += 1
                 continue
-            rows.append({
-                "document": name, "case": case, "code": code["code"], "code_path": code["path"],
-                "start": start, "end": stop,
-                "text": None if source.text is None else source.text[start:stop],
-                "coder": selection.coder,
-            })
+            documents_.append(name)
+            cases_.append(case)
+            codes_.append(code["code"])
+            paths_.append(code["path"])
+            starts_.append(start)
+            ends_.append(stop)
+            texts_.append(None if text is None else text[start:stop])
+            coders_.append(coder)
         if unknown:
             warnings.append(f"document {name!r}: {unknown} coding(s) refer to codes not in the codebook; skipped")
 
-    frame = pd.DataFrame.from_records(
-        rows, columns=["document", "case", "code", "code_path", "start", "end", "text", "coder"]
-    )
-    for column in ("start", "end"):
-        frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
-    segments, dropped = _finish_segments(frame)
-    documents = pd.DataFrame.from_records(doc_rows, columns=["document", "case", "n_chars", "text", "sets"])
-    for column in ("document", "case", "text", "sets"):
-        documents[column] = documents[column].astype("str")
-    documents["n_chars"] = pd.array(documents["n_chars"].tolist(), dtype="Int64")
+    del documents_, cases_, codes_, paths_, starts_, ends_, texts_, coders_
+    for column, values in columns.items():
+        columns[column] = pd.array(values, dtype="Int64") if column in ("start", "end") else _str_array(values)
+    segments, dropped = _finish_segments(pd.DataFrame(columns))
+    del columns
+    documents = pd.DataFrame({
+        column: _str_array([row[column] for row in doc_rows]) for column in ("document", "case", "text", "sets")
+    })
+    documents.insert(2, "n_chars", pd.array([row["n_chars"] for row in doc_rows], dtype="Int64"))
+    del doc_rows
     info = {
         "origin": project.origin,
         "position_unit": reading[0],
@@ -604,6 +610,23 @@ def _from_refi(project: RefiProject, *, unit, inclusive) -> Codings:
         "warnings": warnings,
     }
     return Codings(segments, codebook, documents, info)
+
+
+_STR = pd.Series([], dtype="str").dtype
+
+
+def _str_array(values: list):
+    """A list of str and None as the ``str`` dtype (None → NA), as ``astype("str")`` gives it.
+
+    With pyarrow storage (pandas >= 3 with pyarrow) the array is built by
+    pyarrow directly, several times faster for long texts than pandas' generic
+    conversion, with the same result.
+    """
+    if getattr(_STR, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)
+    return pd.Series(values, dtype=object).astype("str").array
 
 
 def _unique_names(names: list[str], warnings: list[str]) -> list[str]:
@@ -632,9 +655,10 @@ def _finish_segments(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 # --------------------------------------------------------------------------- positions
 
 
-def _offset_table(text: str, unit: str, crlf_one: bool) -> np.ndarray:
+def _offset_table(text: str, unit: str, crlf_one: bool, points: np.ndarray | None = None) -> np.ndarray:
     """Tool offset at every code-point boundary of ``text`` (length len(text) + 1)."""
-    points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    if points is None:
+        points = _code_points(text)
     if unit == "utf16":
         widths = 1 + (points > 0xFFFF).astype(np.int64)
     elif unit == "utf8":
@@ -645,6 +669,49 @@ def _offset_table(text: str, unit: str, crlf_one: bool) -> np.ndarray:
         carriage = np.flatnonzero((points[:-1] == 13) & (points[1:] == 10))
         widths[carriage] = 0
     return np.concatenate(([0], np.cumsum(widths)))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+
+
+class _Tables:
+    """The offset tables of one text, each computed once.
+
+    Readings whose tables are equal for this text (UTF-16 and code points
+    without characters outside the BMP, UTF-8 and code points for ASCII, CRLF
+    as one or two without CRLF) share one table, named by :meth:`key`. Tables
+    without CRLF counted as one are read off the text's own encoding (the
+    offset of a character is where its first code unit starts), which equals
+    :func:`_offset_table` and is faster.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.points = _code_points(text)
+        self.astral = bool(len(self.points)) and bool(self.points.max() > 0xFFFF)
+        self.ascii = text.isascii()
+        self.crlf = "\r\n" in text
+
+    def key(self, reading: tuple[str, bool]) -> tuple[str, bool]:
+        unit, crlf_one = reading
+        if (unit == "utf16" and not self.astral) or (unit == "utf8" and self.ascii):
+            unit = "code_points"
+        return unit, crlf_one and self.crlf
+
+    def table(self, key: tuple[str, bool]) -> np.ndarray:
+        unit, crlf_one = key
+        if crlf_one:
+            return _offset_table(self.text, unit, True, points=self.points)
+        if unit == "code_points":
+            return np.arange(len(self.points) + 1, dtype=np.int64)
+        if unit == "utf16":
+            units = np.frombuffer(self.text.encode("utf-16-le"), dtype="<u2")
+            first = (units & 0xFC00) != 0xDC00  # not the low half of a surrogate pair
+        else:
+            units = np.frombuffer(self.text.encode("utf-8"), dtype=np.uint8)
+            first = (units & 0xC0) != 0x80  # not a continuation byte
+        return np.append(np.flatnonzero(first), len(units)).astype(np.int64, copy=False)
 
 
 def _to_code_points(table: np.ndarray, starts: np.ndarray, ends: np.ndarray, inclusive: bool):
@@ -671,24 +738,37 @@ def _squash(text: str) -> str:
 
 
 def _name_matches(text: str, names, s, e) -> int:
+    """How many selection names equal the selected text (or, abbreviated with "...", start it)."""
     hits = 0
-    for name, start, stop in zip(names, s, e):
+    for name, start, stop in zip(names, s.tolist(), e.tolist()):
         if len(name) < 3:
             continue
-        selected = _squash(text[start:stop])
+        selected = text[start:stop].lstrip()
+        abbreviated = name.endswith(("...", "…")) and len(name) > 12
+        if not selected or selected[0] != name[0]:
+            # the squashed selection starts with selected[0]: it can neither equal the name nor
+            # start its abbreviated part, unless that part is empty
+            hits += abbreviated and not name.rstrip(".…").rstrip()
+            continue
+        selected = _squash(selected)
         if name == selected:
             hits += 1
-        elif name.endswith(("...", "…")) and len(name) > 12:
+        elif abbreviated:
             hits += selected.startswith(name.rstrip(".…").rstrip())
     return hits
 
 
-def _boundaries(text: str, positions) -> int:
-    n = len(text)
-    return sum(
-        1 for p in positions
-        if p == 0 or p == n or not (text[p - 1].isalnum() and text[p].isalnum())
-    )
+def _boundaries(points: np.ndarray, positions: np.ndarray) -> int:
+    """How many positions fall between words: at either end, or not between two letters/digits."""
+    n = len(points)
+    inside = positions[(positions > 0) & (positions < n)]
+    if not len(inside):
+        return len(positions)
+    left, right = points[inside - 1], points[inside]
+    values = np.unique(np.concatenate([left, right]))
+    alnum = np.array([chr(v).isalnum() for v in values.tolist()], dtype=bool)
+    within = alnum[np.searchsorted(values, left)] & alnum[np.searchsorted(values, right)]
+    return len(positions) - int(within.sum())
 
 
 def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
@@ -697,28 +777,57 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
     readings = [(u, crlf) for crlf in (False, True) for u in units]
     spans = {}
     for source, name in zip(project.sources, names):
-        starts = np.array([s.start for s in source.selections], dtype=np.int64)
-        ends = np.array([s.end for s in source.selections], dtype=np.int64)
+        starts = np.array(source.starts, dtype=np.int64)
+        ends = np.array(source.ends, dtype=np.int64)
         spans[name] = (source, starts, ends)
 
+    # score = (-offsets inside a character or beyond the text, names matched, word boundaries), summed
+    # over the documents; the later figures are computed only for the readings still tied on the
+    # earlier ones (the others cannot come out best, nor tie with the best)
     scores = {reading: [0, 0, 0] for reading in readings}
     mappings = {reading: [] for reading in readings}  # readings that map alike are one
     evidence = False
-    for source, starts, ends in spans.values():
+    read = {}  # document -> (key of each reading, {key: (starts, ends, valid, total)}, {key: unique spans})
+    for name, (source, starts, ends) in spans.items():
         if source.text is None or not len(starts):
             continue
         evidence = True
-        unique = {(s.start, s.end): _squash(s.name) for s in source.selections}
-        u_starts = np.array([k[0] for k in unique], dtype=np.int64)
-        u_ends = np.array([k[1] for k in unique], dtype=np.int64)
+        # each distinct span once (at its last appearance, so with the last name given to it)
+        last = dict(zip(zip(source.starts, source.ends), range(len(starts))))
+        u_idx = np.fromiter(last.values(), dtype=np.int64, count=len(last))
+        tables = _Tables(source.text)  # tables are not kept: 8 bytes a character each
+        keys = {reading: tables.key(reading) for reading in readings}
+        results, unique = {}, {}
+        for key in dict.fromkeys(keys.values()):
+            table = tables.table(key)
+            s, e, valid = _to_code_points(table, starts, ends, inclusive)
+            results[key] = (s, e, valid, table[-1])
+            unique[key] = (s[u_idx], e[u_idx], int((~valid[u_idx]).sum()))
         for reading in readings:
-            s, e, valid = _to_code_points(_offset_table(source.text, *reading), u_starts, u_ends, inclusive)
-            mappings[reading].append(s.tobytes() + e.tobytes())
-            score = scores[reading]
-            score[0] -= int((~valid).sum())
-            score[1] += _name_matches(source.text, unique.values(), s, e)
-            score[2] += _boundaries(source.text, np.concatenate([s, e]).tolist())
+            u_s, u_e, invalid = unique[keys[reading]]
+            mappings[reading].append(u_s.tobytes() + u_e.tobytes())
+            scores[reading][0] -= invalid
+        read[name] = (keys, results, unique, last)
     distinct = list({tuple(mappings[r]): r for r in reversed(readings)}.values())[::-1]
+    for criterion in (1, 2):
+        top = max(scores[r][:criterion] for r in distinct)
+        contenders = [r for r in distinct if scores[r][:criterion] == top]
+        if len(contenders) < 2:
+            break
+        for name, (keys, _results, unique, last) in read.items():
+            source = spans[name][0]
+            figures = {}
+            if criterion == 1:
+                u_names = [_squash(source.names[i]) for i in last.values()]
+            else:
+                points = _code_points(source.text)
+            for reading in contenders:
+                key = keys[reading]
+                if key not in figures:
+                    u_s, u_e, _invalid = unique[key]
+                    figures[key] = (_name_matches(source.text, u_names, u_s, u_e) if criterion == 1
+                                    else _boundaries(points, np.concatenate([u_s, u_e])))
+                scores[reading][criterion] += figures[key]
     best = max(distinct, key=lambda r: (*scores[r], -readings.index(r)))
     rivals = [r for r in distinct if r != best and scores[r] == scores[best]]
     if unit:
@@ -740,11 +849,12 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
         impossible = (starts < 0) | (ends < starts)
         if source.text is None:
             e = ends + 1 if inclusive else ends
+        elif not len(starts):
+            e = ends
         else:
-            table = _offset_table(source.text, *best)
-            total = table[-1]
+            keys, results, _unique, _last = read.pop(name)
+            s, e, valid, total = results[keys[best]]
             impossible |= (starts > total) | (ends > (total - 1 if inclusive else total))
-            s, e, valid = _to_code_points(table, starts, ends, inclusive)
             snapped = ~valid & ~impossible
             if snapped.any():
                 warnings.append(
@@ -756,8 +866,8 @@ def _positions(project: RefiProject, names, *, unit, inclusive, warnings):
             first = int(np.flatnonzero(impossible)[0])
             warnings.append(
                 f"document {name!r}: {int(impossible.sum())} selection(s) start after they end or lie beyond "
-                f"the end of the text (first: start {source.selections[first].start}, end "
-                f"{source.selections[first].end}); dropped, not kept as empty segments - re-export the "
+                f"the end of the text (first: start {source.starts[first]}, end "
+                f"{source.ends[first]}); dropped, not kept as empty segments - re-export the "
                 "project or check the source file"
             )
         mapped[name] = (starts.tolist(), e.tolist(), (~impossible).tolist())
