@@ -7,6 +7,8 @@ Every word the report writes lives in a *language folder*, not in Python::
     locales/<lang>/sections.yml  section headings
     locales/<lang>/text.yml      prose: fixed text and the sentences generated from results
 
+A part may be split over several files (``text-synthesis.yml`` beside ``text.yml``).
+
 The package brings ``nl`` and ``en``. A study can add a language, or replace any
 entry of one, with its own folders (``report.locales`` in the study file, see
 :func:`use_locales`): adding a language is adding one folder, with no Python change.
@@ -91,12 +93,14 @@ def _load(lang: str) -> dict[str, dict]:
     merged: dict[str, dict] = {part: {} for part in PARTS}
     for base in _search_path():
         for part in PARTS:
-            path = base / lang / f"{part}.yml"
-            if path.is_file():
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                if not isinstance(data, dict):
-                    raise ValueError(f"{path}: must be a mapping of keys to text")
-                merged[part].update({str(k): v for k, v in data.items()})
+            # a part may be split over files: text.yml, text-synthesis.yml … (merged in name order)
+            paths = [base / lang / f"{part}.yml", *sorted((base / lang).glob(f"{part}-*.yml"))]
+            for path in paths:
+                if path.is_file():
+                    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                    if not isinstance(data, dict):
+                        raise ValueError(f"{path}: must be a mapping of keys to text")
+                    merged[part].update({str(k): v for k, v in data.items()})
     if not merged["locale"]:
         raise ValueError(f"no locale.yml for language {lang!r} in {', '.join(str(p) for p in _search_path())}")
     return merged
