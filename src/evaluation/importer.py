@@ -143,21 +143,11 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         _forget_import(marker)
         raise ImportValidationError(problem_table, report_path=validation_path)
     n_warn = int((problem_table["severity"] == "warning").sum())
-    _say(progress, f"survey files valid ({n_warn} warning(s), see {validation_path.name})")
+    if study.waves:
+        _say(progress, f"survey files valid ({n_warn} warning(s), see {validation_path.name})")
 
-    from .privacy import pseudonymise
-
-    responses = pd.concat(waves, ignore_index=True)
-    responses["respondent"] = pseudonymise(responses["respondent"], key=key, prefix="R")
-    if "household" in responses:
-        responses["household"] = pseudonymise(responses["household"], key=key, prefix="H")
-    responses["wave"] = pd.Categorical(responses["wave"], categories=study.wave_ids, ordered=True)
-    tables["responses"] = responses
-    miss = pd.concat(missingness, ignore_index=True)
-    miss["respondent"] = pseudonymise(miss["respondent"], key=key, prefix="R")
-    miss["wave"] = pd.Categorical(miss["wave"], categories=study.wave_ids, ordered=True)
-    tables["missingness"] = miss
-    tables["items"] = study.instrument.items_table()
+    if study.waves:  # a study of interviews only has no survey tables
+        tables.update(_survey_tables(study, waves, missingness, key=key))
 
     if study.codings_file is not None:
         coded, notes = _import_codings(study, key=key, progress=progress)
@@ -197,6 +187,21 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
     marker.write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     _say(progress, f"wrote {len(paths)} tables to {out}")
     return {**info, "skipped": False}
+
+
+def _survey_tables(study: Study, waves: list, missingness: list, *, key: bytes) -> dict[str, pd.DataFrame]:
+    """Responses, missing answers and items of the survey waves, with pseudonyms for respondents and households."""
+    from .privacy import pseudonymise
+
+    responses = pd.concat(waves, ignore_index=True)
+    responses["respondent"] = pseudonymise(responses["respondent"], key=key, prefix="R")
+    if "household" in responses:
+        responses["household"] = pseudonymise(responses["household"], key=key, prefix="H")
+    responses["wave"] = pd.Categorical(responses["wave"], categories=study.wave_ids, ordered=True)
+    miss = pd.concat(missingness, ignore_index=True)
+    miss["respondent"] = pseudonymise(miss["respondent"], key=key, prefix="R")
+    miss["wave"] = pd.Categorical(miss["wave"], categories=study.wave_ids, ordered=True)
+    return {"responses": responses, "missingness": miss, "items": study.instrument.items_table()}
 
 
 def _previous_import(marker: Path) -> dict | None:

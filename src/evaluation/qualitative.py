@@ -288,7 +288,10 @@ def code_frequencies(segments, *, by=None, level="code", cases=None):
         grid = units.merge(totals, how="cross")
     else:
         grid = units.assign(n_cases_total=population["case"].nunique())
-    out = grid.merge(counts.reset_index(), on=keys, how="left")
+    counts = counts.reset_index()
+    for key in keys:  # an empty level (e.g. a frame without themes) must still merge with the grid
+        grid[key], counts[key] = grid[key].astype(object), counts[key].astype(object)
+    out = grid.merge(counts, on=keys, how="left")
     out[["n_segments", "n_cases"]] = out[["n_segments", "n_cases"]].fillna(0).astype(int)
     out["prevalence"] = out["n_cases"] / out["n_cases_total"]
     if "group" in by:

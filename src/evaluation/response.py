@@ -9,8 +9,9 @@ __all__ = ["response_table", "PANEL"]
 PANEL = "both"
 
 
-def response_table(responses: pd.DataFrame, *, population=None, group: str = "tenure", wave: str = "wave",
-                   respondent: str = "respondent", household: str | None = "household") -> pd.DataFrame:
+def response_table(responses: pd.DataFrame, *, population=None, group: str | None = None, wave: str = "wave",
+                   respondent: str = "respondent", household: str | None = "household",
+                   total: float | None = None) -> pd.DataFrame:
     """Respondents and responding households per wave and group, with response rates.
 
     Parameters
@@ -20,8 +21,10 @@ def response_table(responses: pd.DataFrame, *, population=None, group: str = "te
     population : mapping, optional
         Group level -> number of population units (e.g. homes per tenure type).
         Without it, response rates and population shares are NaN.
-    group : str, default "tenure"
-        Background column to break down by.
+    group : str, optional
+        Background column to break down by; without it only the ``"total"`` rows.
+    total : number, optional
+        Population units in all (e.g. homes) when `population` gives no breakdown.
     wave, respondent, household : str
         Column names; ``household=None`` counts respondents as households.
 
@@ -43,13 +46,13 @@ def response_table(responses: pd.DataFrame, *, population=None, group: str = "te
     --------
     >>> r = pd.DataFrame({"respondent": ["a", "b", "a", "c"], "household": ["h1", "h2", "h1", "h3"],
     ...                   "wave": ["before", "before", "after", "after"], "tenure": ["own", "rent", "own", "rent"]})
-    >>> tab = response_table(r, population={"own": 4, "rent": 6})
+    >>> tab = response_table(r, population={"own": 4, "rent": 6}, group="tenure")
     >>> tab.query("wave == 'before' and group == 'total'")["response_rate"].item()
     0.2
     >>> tab.query("wave == 'both' and group == 'total'")["respondents"].item()
     1
     """
-    for column in (wave, respondent, group):
+    for column in (wave, respondent, *([group] if group else [])):
         if column not in responses.columns:
             raise ValueError(f"column {column!r} not found in `responses`; available: {', '.join(map(str, responses.columns))}")
     if household is not None and household not in responses.columns:
@@ -57,7 +60,12 @@ def response_table(responses: pd.DataFrame, *, population=None, group: str = "te
     frame = responses.copy()
     frame["_hh"] = frame[household].fillna(frame[respondent]) if household else frame[respondent]
     waves = list(frame[wave].cat.categories) if isinstance(frame[wave].dtype, pd.CategoricalDtype) else list(dict.fromkeys(frame[wave]))
-    levels = list(frame[group].cat.categories) if isinstance(frame[group].dtype, pd.CategoricalDtype) else sorted(frame[group].dropna().unique())
+    if group is None:
+        levels, population = [], None
+    elif isinstance(frame[group].dtype, pd.CategoricalDtype):
+        levels = list(frame[group].cat.categories)
+    else:
+        levels = sorted(frame[group].dropna().unique())
     if population:
         levels = list(dict.fromkeys(list(population) + levels))
 
@@ -66,7 +74,7 @@ def response_table(responses: pd.DataFrame, *, population=None, group: str = "te
     first = frame.sort_values(wave).drop_duplicates(respondent)
     blocks = [(w, frame[frame[wave] == w]) for w in waves] + [(PANEL, first[first[respondent].isin(panel_ids)])]
 
-    total_population = sum(population.values()) if population else float("nan")
+    total_population = sum(population.values()) if population else (float(total) if total else float("nan"))
     rows = []
     for label, block in blocks:
         n_wave = block[respondent].nunique()
@@ -83,7 +91,7 @@ def response_table(responses: pd.DataFrame, *, population=None, group: str = "te
                 "households": n_hh,
                 "response_rate": n_hh / pop if pop and pop == pop else float("nan"),
                 "share_respondents": n_resp / n_wave if n_wave else float("nan"),
-                "share_population": pop / total_population if population else float("nan"),
+                "share_population": pop / total_population if population or (level == "total" and total) else float("nan"),
             })
     out = pd.DataFrame(rows)
     out["wave"] = pd.Categorical(out["wave"], categories=[*waves, PANEL], ordered=True)

@@ -652,7 +652,7 @@ def groups_differ(results: dict, ctx, *, min_gap: float = 0.5) -> pd.DataFrame:
     frame = ctx.study.coding_frame.table.set_index("code")
     rows = []
     for code, part in freq.groupby("code", sort=True):
-        part = part[[bool(ctx.gate.shown("code_group", str(code), g)) and _size_shown(ctx, g) for g in part["group"]]]
+        part = part.loc[[bool(ctx.gate.shown("code_group", str(code), g)) and _size_shown(ctx, g) for g in part["group"]]]
         if len(part) < 2:
             continue
         hi, lo = part.loc[part["prevalence"].idxmax()], part.loc[part["prevalence"].idxmin()]
@@ -674,8 +674,8 @@ def by_stakeholder(results: dict, ctx) -> str:
     for group, part in freq.groupby("group", sort=False):
         if not _size_shown(ctx, group):
             continue
-        part = part[[bool(ctx.gate.shown("code_group", str(c), group)) for c in part["code"]]]
-        part = part[part["code"].map(lambda c: isinstance(frame["aspect"].get(c), str))]
+        part = part.loc[[bool(ctx.gate.shown("code_group", str(c), group)) for c in part["code"]]]
+        part = part.loc[[isinstance(frame["aspect"].get(c), str) for c in part["code"]]]
         part = part[part["n_cases"] >= ctx.study.min_cell_interviews].sort_values(["prevalence", "code"],
                                                                                    ascending=[False, True])
         if part.empty:

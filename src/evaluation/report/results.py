@@ -145,6 +145,8 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     import evaluation as ev
 
     out = {}
+    if not study.waves:  # a study of interviews only
+        return out
     inst = study.instrument
     responses = load_processed(study, "responses")
     first, last = study.wave_ids[0], study.wave_ids[-1]
@@ -159,8 +161,7 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     margins = study.population_margins.get(group_var) if group_var else None
     background_vars = list(inst.background)
 
-    if group_var:
-        out["response"] = ev.response_table(responses, population=margins, group=group_var)
+    out["response"] = ev.response_table(responses, population=margins, group=group_var, total=study.population_size)
 
     scores = ev.score_scales(responses, scales=defs)
     ids = ["respondent", "wave"] + (["household"] if "household" in responses else [])
@@ -170,12 +171,6 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
         scores.pivot_table(index=["respondent", "wave"], columns="scale", values="score", observed=True).reset_index(),
         on=["respondent", "wave"], how="left")
     wide["wave"] = pd.Categorical(wide["wave"].astype(str), categories=study.wave_ids, ordered=True)
-
-    baseline = responses[responses["wave"] == first].merge(
-        wide[wide["wave"] == first][["respondent", *scales]], on="respondent", how="left")
-    later = set(responses.loc[responses["wave"] == last, "respondent"])
-    baseline["stayed"] = baseline["respondent"].isin(later)
-    out["attrition"] = ev.attrition_table(baseline, stayed="stayed", variables=[*background_vars, *scales])
 
     weighting = []
     if study.population_margins:
@@ -188,6 +183,18 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
 
     out["reliability"] = ev.reliability(responses[responses["wave"] == first], scales=defs, confidence=study.confidence)
     out["item_stats"] = ev.reliability(responses[responses["wave"] == first], scales=defs, level="item")
+    items = inst.items_table()
+    ordinal_items = items[items["level"] == "ordinal"]
+    out["likert"] = _likert(responses, ordinal_items, inst)
+    if len(study.waves) < 2:  # one wave: a baseline report, nothing to compare
+        return out
+
+    baseline = responses[responses["wave"] == first].merge(
+        wide[wide["wave"] == first][["respondent", *scales]], on="respondent", how="left")
+    later = set(responses.loc[responses["wave"] == last, "respondent"])
+    baseline["stayed"] = baseline["respondent"].isin(later)
+    if baseline["stayed"].any() and not baseline["stayed"].all():  # stayers and leavers to compare
+        out["attrition"] = ev.attrition_table(baseline, stayed="stayed", variables=[*background_vars, *scales])
 
     # descriptive means: residents sampled through their homes -> homes as clusters, FPC on the homes
     # (as survey::svydesign(ids = ~home, fpc = ~homes)); without a household column, people as the units
@@ -202,19 +209,26 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     change["scale_max"] = [10.0 if defs[s]["rescale_0_10"] else defs[s]["max"] for s in change["outcome"]]
     out["change"] = change
 
+    # with a panel: people (and their homes) as random effects; without one, homes only (each person once)
+    panel = bool((wide.groupby("respondent", observed=True)["wave"].nunique() > 1).any())
+    subject, household = ("respondent", "household") if panel or not clustered else ("household", None)
     rows = []
     for scale in scales:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = ev.change_model(wide, outcome=scale, wave="wave", subject="respondent", household="household",
-                                  confidence=study.confidence)
+            try:
+                fit = ev.change_model(wide, outcome=scale, wave="wave", subject=subject, household=household,
+                                      confidence=study.confidence)
+            except ValueError as exc:  # e.g. no person and no home in more than one wave
+                rows.append({"outcome": scale, "theme": theme_of[scale], "estimate": np.nan, "se": np.nan,
+                             "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "effect_size": np.nan,
+                             "boundary": False, "warning": str(exc)})
+                continue
         record = fit.to_dict()
         record["warning"] = "; ".join(filter(None, [record.get("warning", ""), *{str(w.message) for w in caught}]))
         rows.append({"outcome": scale, "theme": theme_of[scale], **record})
     out["model"] = pd.DataFrame(rows)
 
-    items = inst.items_table()
-    ordinal_items = items[items["level"] == "ordinal"]
     agree = inst.agree_codes()
     family = {r.item: r.theme for r in items.itertuples()}
     item_change = ev.compare_waves(responses, outcomes=list(ordinal_items["item"]), population=desc_population,
@@ -238,7 +252,6 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
 
     out["binary"] = _binary(study, responses, items, population)
     _adjust_families(out["model"], out["binary"], method=study.adjust)
-    out["likert"] = _likert(responses, ordinal_items, inst)
 
     subgroups = []
     for variable in study.groups or ([group_var] if group_var else []):
@@ -262,12 +275,16 @@ def _survey(study: Study) -> dict[str, pd.DataFrame]:
     unscaled = ev.score_scales(responses, scales=defs, rescale=False).pivot_table(
         index=["respondent", "wave"], columns="scale", values="score", observed=True).reset_index()
     unscaled["wave"] = pd.Categorical(unscaled["wave"], categories=study.wave_ids, ordered=True)
-    sd_change = _sd_of_change(unscaled, scales)
+    # the SD that gives the raw unit: of the within-person change (paired, d_z), of the score within a wave
+    # (independent, d); without a panel there is no observed attrition to plan with
+    sd_of = {"paired": _sd_of_change(unscaled, scales) if pairs else np.nan,
+             "independent": _sd_within_wave(unscaled, scales)}
     mde = []
-    for design in ("paired", "independent"):
-        table = ev.minimal_detectable_effect(list(_MDE_SIZES), design=design, attrition=attrition, sd=sd_change)
-        mde.append(table)
-    out["mde"] = pd.concat(mde, ignore_index=True).assign(attrition_used=attrition, sd_used=sd_change)
+    for design in ("paired", "independent") if pairs else ("independent",):  # no panel: no paired design
+        table = ev.minimal_detectable_effect(list(_MDE_SIZES), design=design, attrition=attrition if pairs else 0.0,
+                                             sd=sd_of[design])
+        mde.append(table.assign(attrition_used=attrition if pairs else 0.0, sd_used=sd_of[design]))
+    out["mde"] = pd.concat(mde, ignore_index=True)
     return out
 
 
@@ -298,12 +315,18 @@ def _adjust_families(model: pd.DataFrame, binary: pd.DataFrame, *, method: str) 
 
 
 def _sd_of_change(wide: pd.DataFrame, scales) -> float:
-    """Median SD (over scales, 1–5 item metric) of the within-person change on the panel: the MDE table's raw unit."""
+    """Median SD (over scales, item metric) of the within-person change on the panel: the MDE table's raw unit."""
     waves = list(wide["wave"].cat.categories)
     a = wide[wide["wave"] == waves[0]].set_index("respondent")[scales]
     b = wide[wide["wave"] == waves[-1]].set_index("respondent")[scales]
     diff = (b - a).dropna(how="all")
     return float(np.nanmedian(diff.std()))
+
+
+def _sd_within_wave(wide: pd.DataFrame, scales) -> float:
+    """Median SD (over scales and waves, item metric) of a scale score within one wave."""
+    sds = wide.groupby("wave", observed=True)[scales].std().to_numpy().ravel()
+    return float(np.nanmedian(sds)) if np.isfinite(sds).any() else np.nan
 
 
 def _binary(study, responses, items, population) -> pd.DataFrame:
@@ -324,18 +347,21 @@ def _binary(study, responses, items, population) -> pd.DataFrame:
                 tag = "before" if wave_id == first else "after"
                 row.update({f"n_{tag}": int(ci["n"]), f"share_{tag}": ci["proportion"],
                             f"share_{tag}_ci_low": ci["ci_low"], f"share_{tag}_ci_high": ci["ci_high"]})
-        paired = ev.proportion_test(pairs[f"{item.item}_a"], pairs[f"{item.item}_b"], paired=True,
-                                    confidence=study.confidence)
-        row.update({"estimate": paired.get("estimate"), "ci_low": paired.get("ci_low"), "ci_high": paired.get("ci_high"),
-                    "statistic": paired["statistic"], "df": paired["df"], "p_value": paired["p_value"],
-                    "method": paired["method"]})
-        if item.level == "binary":
+        seen = pd.concat([pairs[f"{item.item}_a"], pairs[f"{item.item}_b"]]).nunique()
+        if seen >= 2:  # no panel, or every pair gave the same single answer: no paired test to run
+            paired = ev.proportion_test(pairs[f"{item.item}_a"], pairs[f"{item.item}_b"], paired=True,
+                                        confidence=study.confidence)
+            row.update({"estimate": paired.get("estimate"), "ci_low": paired.get("ci_low"),
+                        "ci_high": paired.get("ci_high"), "statistic": paired["statistic"], "df": paired["df"],
+                        "p_value": paired["p_value"], "method": paired["method"]})
+        if item.level == "binary" and a[item.item].dropna().size and b[item.item].dropna().size \
+                and pd.concat([a[item.item], b[item.item]]).dropna().nunique() >= 2:
             cross = ev.proportion_test(a[item.item].dropna(), b[item.item].dropna(), paired=False,
                                        confidence=study.confidence)
             row.update({"cs_estimate": cross["estimate"], "cs_ci_low": cross["ci_low"], "cs_ci_high": cross["ci_high"],
                         "cs_p_value": cross["p_value"], "cs_method": cross["method"]})
         rows.append(row)
-    return pd.DataFrame(rows, columns=_BINARY_COLUMNS) if not rows else pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_BINARY_COLUMNS)
 
 
 #: columns of the yes/no and categorical table; it has them even when the instrument has no such items
@@ -381,7 +407,8 @@ def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.Dat
     aspect_all = ev.code_frequencies(primary, level="aspect", cases=cases).assign(group="total")
     out["frequencies_aspect"] = pd.concat([aspect, aspect_all], ignore_index=True)
     out["code_group"] = freq
-    out["cooccurrence"] = ev.cooccurrence(primary, scope="case", level="theme")
+    themed = primary["theme"].notna().any() if "theme" in primary else False
+    out["cooccurrence"] = ev.cooccurrence(primary, scope="case", level="theme") if themed else pd.DataFrame()
 
     coders = segments.groupby("document")["coder"].nunique()
     double = segments[segments["document"].isin(coders.index[coders > 1])]
@@ -393,9 +420,10 @@ def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.Dat
     quotes = ev.select_quotes(primary, n=1, seed=1, key=study.pseudonym_key(),
                               names=study.screen_names, streets=study.screen_streets)
     out["quotes"] = quotes.reset_index(drop=True)
-    out["framework"] = ev.framework_matrix(primary, rows="case", columns="theme", cases=cases).reset_index()
-    theme_quotes = out["quotes"].drop_duplicates("theme")
-    out["joint"] = ev.joint_display(survey_by_theme, primary, cases=cases, quotes=theme_quotes)
+    if themed:  # a coding frame without themes has no framework matrix and no joint display
+        out["framework"] = ev.framework_matrix(primary, rows="case", columns="theme", cases=cases).reset_index()
+        theme_quotes = out["quotes"].drop_duplicates("theme")
+        out["joint"] = ev.joint_display(survey_by_theme, primary, cases=cases, quotes=theme_quotes)
     return out
 
 
@@ -414,6 +442,9 @@ def _compute(study: Study) -> dict[str, pd.DataFrame]:
 
 
 def _survey_by_theme(tables) -> pd.DataFrame:
+    if "model" not in tables:  # no before/after survey: the joint display has interviews only
+        return pd.DataFrame(columns=["theme", "outcome", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted",
+                                     "scale_min", "scale_max"])
     model = tables["model"]
     change = tables["change"].set_index("outcome")
     out = model[["theme", "outcome", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted"]].copy()
