@@ -22,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-system report check test test-fast demo import lab benchmark lock clean
+.PHONY: help setup setup-system report synthesis check test test-fast demo import lab benchmark lock clean
 
 help: ## Show this list of commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,14 @@ setup-system: ## Install system packages for PDF and browser tests (Debian/Ubunt
 report: setup ## Build the example study's learning report (STUDY=..., LANG_=nl|en, FORMATS=html,docx,pdf)
 	@if [ "$(STUDY)" = "$(EXAMPLE_STUDY)" ]; then $(BIN)/evaluation demo --study $(STUDY) --if-missing; fi
 	@$(BIN)/evaluation report --study $(STUDY) --lang $(LANG_) --formats $(FORMATS)
+
+PROGRAMME ?= config/programmes/veerkracht-programma-demo.yml
+DEMO_STREETS := noorderbeekdwarsstraat-demo wilgenkade-demo molenveldstraat-demo
+synthesis: setup ## Build the cross-site synthesis report of the three example streets (LANG_=nl|en, FORMATS=...)
+	@if [ "$(PROGRAMME)" = "config/programmes/veerkracht-programma-demo.yml" ]; then for s in $(DEMO_STREETS); do \
+	  $(BIN)/evaluation demo --study config/studies/$$s.yml --if-missing && \
+	  $(BIN)/evaluation results --study config/studies/$$s.yml --quiet || exit 1; done; fi
+	@$(BIN)/evaluation synthesis --programme $(PROGRAMME) --lang $(LANG_) --formats $(FORMATS)
 
 check: setup ## Preflight a study in seconds: configuration, raw files, columns, margins, interview cases (STUDY=...)
 	@$(BIN)/evaluation check --study $(STUDY)

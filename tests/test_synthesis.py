@@ -8,7 +8,6 @@ publication gate (:func:`evaluation.report.gate.publication`) on them, so the
 from __future__ import annotations
 
 import json
-import shutil
 from types import SimpleNamespace
 
 import numpy as np
@@ -472,43 +471,4 @@ def test_suppressed_cells_unrecoverable_over_the_union(full_sites, sites):
                  & (leaked["column"] == r["group"])]
     assert hit["disclosed"].all() and (hit["lower"] == hit["upper"]).all()
 
-
-# --------------------------------------------------------------------------- end to end (real studies)
-
-
-@pytest.mark.slow
-def test_synthesis_from_processed_results_of_demo_streets(tmp_path):
-    """Three synthetic streets: import, compute results, share, delete raw and processed data, synthesise."""
-    from conftest import make_demo_project
-
-    import evaluation as ev
-    from evaluation import demo
-
-    studies = ["noorderbeekdwarsstraat-demo", "wilgenkade-demo", "molenveldstraat-demo"]
-    if not all(s in getattr(demo, "SITES", {}) for s in studies):
-        pytest.skip("the demo generator has no second and third street yet")
-    root = tmp_path / "project"
-    make_demo_project(root)
-    shared, truths = {}, {}
-    for sid in studies:
-        path = root / "config" / "studies" / f"{sid}.yml"
-        raw = root / "data" / "raw" / sid
-        if sid != studies[0]:
-            demo.generate_demo(out_dir=raw, site=demo.SITES[sid])
-        truths[sid] = json.loads(demo.truth_path_for(raw).read_text(encoding="utf-8"))
-        ev.import_study(path, progress=False)
-        study = ev.load_study(path)
-        results = ev.study_results(study)
-        shared[sid] = write_shareable_results(results, tmp_path / "shared" / sid)
-    shutil.rmtree(root / "data")  # raw and processed data gone: only the shared results remain
-    sites = {sid: load_site_results(folder) for sid, folder in shared.items()}
-    eff = site_effects(sites)
-    pooled = pool_constructs(eff).set_index("construct")
-    fw = cross_site_framework(sites)
-    audit = union_audit(sites, framework=fw, effects=eff, pooled=pooled.reset_index())
-    assert audit["ok"].all(), audit[~audit["ok"]]
-    for construct, row in pooled.iterrows():
-        true = [truths[s]["site"]["true_effects"][construct]["standardised_change"] for s in studies]
-        assert row["ci_low"] <= np.mean(true) <= row["ci_high"], construct
-    # cohesion: the null street differs from the other two
-    assert pooled.loc["cohesion", "q_p"] < 0.05
+# The end-to-end synthesis of three synthetic streets (known truths, raw data removed) is in test_programme.py.

@@ -57,6 +57,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--force-import", action="store_true", help="re-import even when inputs are unchanged")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
 
+    res = sub.add_parser("results", parents=[debug],
+                         help="import and compute the study's results tables (with its publication gate), no report: "
+                         "what a site shares for a synthesis")
+    res.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
+    res.add_argument("--share", default=None, metavar="FOLDER",
+                     help="also write the shareable results (published numbers only) to this folder")
+    res.add_argument("--quiet", action="store_true", help="no progress output")
+
+    syn = sub.add_parser("synthesis", parents=[debug],
+                         help="build the cross-site synthesis report from several studies' published results")
+    which = syn.add_mutually_exclusive_group(required=True)
+    which.add_argument("--programme", help="programme YAML: the sites and how their measures and codes match")
+    which.add_argument("--studies", nargs="+", metavar="STUDY",
+                       help="two or more study YAML files (a programme file is written beside the report)")
+    syn.add_argument("--lang", default=None, help="report language (default: the programme's first)")
+    syn.add_argument("--formats", default="html", help="comma-separated: html,docx,pdf (default: %(default)s)")
+    syn.add_argument("--quiet", action="store_true", help="no progress output")
+
     chk = sub.add_parser("check", parents=[debug],
                          help="preflight in seconds: configuration, raw files, columns, margins, interview cases")
     chk.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
@@ -132,11 +150,57 @@ def _run(args) -> int:
             if fmt in out:
                 print(f"  {fmt:5s} {out[fmt]}")
         return EXIT_OK
+    if args.command == "results":
+        return _results(args)
+    if args.command == "synthesis":
+        return _synthesis(args)
     if args.command == "check":
         return _check(args)
     if args.command in ("new-study", "draft-instrument", "draft-frame", "export-codebook"):
         return _kit(args)
     raise ValueError(f"unknown command {args.command!r}")
+
+
+def _results(args) -> int:
+    from .config import load_study
+    from .importer import import_study
+    from .report.pipeline import _publication_gate
+
+    study = load_study(args.study)
+    import_study(study, progress=not args.quiet)
+    gate = _publication_gate(study, not args.quiet)  # computes (or reads) the results; refuses when the audit fails
+    print(f"Results tables in {study.processed_dir / 'results'} (publication gate: audit of "
+          f"{gate.summary()['audited']} cells passed)")
+    if args.share:
+        from .report.results import study_results
+        from .synthesis import write_shareable_results
+
+        folder = write_shareable_results(study_results(study), args.share)
+        print(f"Shareable results (published numbers only) in {folder}")
+    return EXIT_OK
+
+
+def _synthesis(args) -> int:
+    from .report.programme import build_synthesis, load_programme, write_programme
+
+    if args.studies is not None:
+        if len(args.studies) < 2:
+            raise ValueError("a synthesis needs at least two studies: --studies A.yml B.yml ...")
+        from .config import load_study
+
+        root = load_study(args.studies[0]).reports_dir.parent
+        path = write_programme(args.studies, root / "synthesis" / "programme.yml")
+        print(f"Programme file written: {path} (edit it to match measures or codes across sites)")
+    else:
+        path = args.programme
+    programme = load_programme(path)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    out = build_synthesis(programme, lang=args.lang, formats=formats, progress=not args.quiet)
+    print("Synthesis report written:")
+    for fmt in ("html", "docx", "pdf"):
+        if fmt in out:
+            print(f"  {fmt:5s} {out[fmt]}")
+    return EXIT_OK
 
 
 def _check(args) -> int:

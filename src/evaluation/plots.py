@@ -30,6 +30,7 @@ from matplotlib.transforms import offset_copy
 __all__ = [
     "OKABE_ITO",
     "plot_change",
+    "plot_forest",
     "plot_heatmap",
     "plot_likert",
     "plot_response",
@@ -816,6 +817,103 @@ def plot_response(
     _decimal_ticks(ax.yaxis, decimal)
     ax.legend(title=legend_title, loc="upper right")
     return _texts(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+
+
+def plot_forest(
+    data: pd.DataFrame,
+    *,
+    label_col: str = "label",
+    group_col: str = "group",
+    estimate_col: str = "estimate",
+    low_col: str = "ci_low",
+    high_col: str = "ci_high",
+    pooled_col: str = "pooled",
+    pi_low_col: str | None = "pi_low",
+    pi_high_col: str | None = "pi_high",
+    xlabel: str | None = None,
+    title: str | None = None,
+    decimal: str = ".",
+    wrap: int = 34,
+    ax: Axes | None = None,
+) -> Axes:
+    """Forest plot: per group (e.g. a measure) each row's estimate with its interval, the pooled one as a diamond.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per group and label (e.g. measure × site), plus one row per group with
+        ``pooled`` True (the pooled estimate). Estimates need both interval limits; a row
+        whose estimate is NaN is listed without a mark (e.g. a site that did not measure it).
+    label_col, group_col, estimate_col, low_col, high_col, pooled_col : str
+        Column names.
+    pi_low_col, pi_high_col : str or None
+        Prediction interval of the pooled rows, drawn as a thin line through the diamond
+        (NaN or None: not drawn).
+    xlabel, title : str, optional
+        Texts in the report language.
+    decimal : {".", ","}
+        Decimal mark of the tick labels.
+    wrap : int, default 34
+        Characters per line of the row labels.
+    ax : matplotlib Axes, optional
+        Draw here; default a new figure sized to the rows (A4 text width).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Row labels on the y axis (group headers in bold), a vertical line at 0.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"group": ["trust"] * 3, "label": ["A", "B", "Pooled"],
+    ...                   "estimate": [0.2, 0.5, 0.35], "ci_low": [0.0, 0.3, 0.1], "ci_high": [0.4, 0.7, 0.6],
+    ...                   "pooled": [False, False, True], "pi_low": [None, None, -0.2], "pi_high": [None, None, 0.9]})
+    >>> ax = plot_forest(d)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['trust', 'A', 'B', 'Pooled']
+    >>> plt.close(ax.figure)
+    """
+    data = _frame(data, "data", [label_col, group_col, estimate_col, low_col, high_col, pooled_col])
+    _check_decimal(decimal)
+    for column in (estimate_col, low_col, high_col):
+        _numeric(data, column, "data")
+    shown = data[data[estimate_col].notna()]
+    if (shown[low_col].isna() | shown[high_col].isna()).any():
+        bad = shown[shown[low_col].isna() | shown[high_col].isna()].iloc[0]
+        raise ValueError(f"`data` row {bad[group_col]!r} / {bad[label_col]!r} has an estimate without both "
+                         "interval limits; pass the interval (or NaN as the estimate).")
+    groups = _order(data[group_col], None, "group")
+    rows = []  # (label, kind, row or None)
+    for group in groups:
+        part = data[data[group_col] == group]
+        rows.append((group, "header", None))
+        rows += [(r[label_col], "row", r) for _, r in part[~part[pooled_col].astype(bool)].iterrows()]
+        rows += [(r[label_col], "pooled", r) for _, r in part[part[pooled_col].astype(bool)].iterrows()]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(A4_WIDTH, min(1.2 + 0.28 * len(rows), 22.0)))
+    y = np.arange(len(rows))[::-1]
+    for (label, kind, r), yy in zip(rows, y):
+        if r is None or pd.isna(r[estimate_col]):
+            continue
+        est, lo, hi = float(r[estimate_col]), float(r[low_col]), float(r[high_col])
+        if kind == "pooled":
+            if pi_low_col and pi_high_col and pi_low_col in r and pd.notna(r[pi_low_col]) and pd.notna(r[pi_high_col]):
+                ax.plot([r[pi_low_col], r[pi_high_col]], [yy, yy], color=OKABE_ITO[0], lw=1, zorder=2)
+            ax.fill([lo, est, hi, est], [yy, yy + 0.3, yy, yy - 0.3], color=OKABE_ITO[0], zorder=3)
+        else:
+            ax.plot([lo, hi], [yy, yy], color="#333333", lw=1.4, zorder=2)
+            ax.plot([est], [yy], marker="s", color="#333333", ms=5, zorder=3)
+    ax.axvline(0, color="#777777", lw=0.8, ls="--", zorder=1)
+    ax.set_yticks(y, labels=[_plain(_wrap(label, wrap)) for label, _, _ in rows])
+    for tick, (_, kind, _) in zip(ax.get_yticklabels(), rows):
+        if kind == "header":
+            tick.set_fontweight("bold")
+        elif kind == "pooled":
+            tick.set_fontstyle("italic")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.grid(axis="y", visible=False)
+    _decimal_ticks(ax.xaxis, decimal)
+    return _texts(ax, xlabel=xlabel, ylabel=None, title=title)
 
 
 def save_figure(
