@@ -630,6 +630,15 @@ def framework_displays(ctx: SynthesisContext) -> dict:
     return out
 
 
+def framework_export(ctx: SynthesisContext) -> pd.DataFrame:
+    """The whole cross-site framework matrix for the tables folder: code × site × stakeholder group, with the
+    counts and shares each site published (NaN where it did not) and the status of every cell."""
+    fw = ctx.results["framework"]
+    out = fw[["code", "aspect", "site", "site_code", "group", "n_cases", "n_cases_total", "prevalence", "status"]].copy()
+    out.insert(1, "label", [ctx.code_label(c) for c in out["code"]])
+    return out
+
+
 def groups_display(ctx: SynthesisContext, *, wide: float = 0.5):
     """Per code with an aspect and stakeholder group: at how many sites at least `wide` of that group named it,
     of the sites that published the cell.
