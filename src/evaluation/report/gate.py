@@ -84,7 +84,8 @@ def _survey_set(results: dict, study) -> PublishedSet:
                 for col in ("respondents", "households"):
                     _relation_if_exact(ps, [("response", _key(wave, "total"), col)],
                                        [("response", r, col) for r in inner], f"response {wave}: total = groups ({col})")
-                for r in inner:
+                wave_total = part.loc[part["group"] == "total", "respondents"].iloc[0]
+                for r in inner if wave_total > 0 else ():  # e.g. no panel: nobody in both waves, no shares of 0
                     ps.add_share("response", r, "share_respondents", count=("response", r, "respondents"),
                                  base=("response", _key(wave, "total"), "respondents"))
             for _, row in part.iterrows():
