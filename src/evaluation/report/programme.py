@@ -30,7 +30,7 @@ A programme file (``config/programmes/<id>.yml``; paths relative to it)::
       new connections: {street-a: Nieuwe verbindingen, street-b: New contacts}
     characteristics:                      # optional site-level moderators not in the study files
       intensity: {street-a: 2, street-b: 5}
-    moderators: [homes, share_tenure_social_rent, intensity]   # optional
+    moderators: [homes, share_housing_rented, intensity]   # optional (share_<margin variable>_<category>)
     analysis: {method: REML, test: knha, confidence: 0.95, min_sites: 5}
     report:
       languages: [nl, en]                 # default: the languages every site reports in
@@ -122,9 +122,9 @@ def load_programme(path) -> Programme:
 
     Examples
     --------
-    >>> prog = load_programme("config/programmes/veerkracht-programma-demo.yml")  # doctest: +SKIP
+    >>> prog = load_programme("config/programmes/my-programme.yml")  # doctest: +SKIP
     >>> prog.sites  # doctest: +SKIP
-    ['noorderbeekdwarsstraat-demo', 'wilgenkade-demo', 'molenveldstraat-demo']
+    ['street-a', 'street-b', 'street-c']
     """
     path = Path(path).resolve()
     problems: list[Problem] = []
