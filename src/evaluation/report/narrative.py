@@ -85,6 +85,15 @@ def has_change(ctx) -> bool:
     return has_survey(ctx) and len(ctx.study.waves) >= 2 and len(ctx.results.get("model", [])) > 0
 
 
+def has_panel(ctx) -> bool:
+    """Whether some respondents answered every wave (a panel): the paired analyses apply."""
+    if not has_change(ctx):
+        return False
+    response = ctx.results.get("response", pd.DataFrame())
+    both = response[(response["wave"].astype(str) == "both") & (response["group"].astype(str) == "total")]
+    return bool(len(both)) and int(both["respondents"].iloc[0]) > 0
+
+
 def has_interviews(ctx) -> bool:
     """Whether the study has interview codings."""
     return ctx.study.codings_file is not None and len(ctx.results.get("frequencies", [])) > 0
@@ -99,7 +108,7 @@ def method_design(ctx) -> str:
     waves = [_md(w.date or ctx.label(w.label)) for w in study.waves]
     from .i18n import Safe
 
-    return ctx.say("method_design", population=study.population_size or None, n_waves=len(waves),
+    return ctx.say("method_design", population=study.population_size or None, n_waves=len(waves), panel=has_panel(ctx),
                    waves=[Safe(w) for w in waves], survey=has_survey(ctx), n_interviews=n_interviews,
                    groups=[ctx.group_label(g).lower() for g in groups])
 
@@ -110,7 +119,8 @@ def method_analysis(ctx, model: pd.DataFrame) -> str:
     levels = {ctx.study.instrument.answer_sets[i["answers"]]["level"] for i in items}
     return ctx.say("method_analysis", n_primary=len(model), adjust=ctx.t(f"adjust_{ctx.study.adjust}"),
                    confidence=ctx.pct(ctx.study.confidence), binary="binary" in levels,
-                   change=has_change(ctx), clusters=bool(ctx.study.instrument.identifiers.get("household")),
+                   change=has_change(ctx), panel=has_panel(ctx),
+                   clusters=bool(ctx.study.instrument.identifiers.get("household")),
                    fpc=bool(ctx.study.fpc and ctx.study.population_size))
 
 
@@ -634,7 +644,10 @@ def select_quotes(table: pd.DataFrame, ctx, *, per_theme: int = 1) -> pd.DataFra
 def quotes(table: pd.DataFrame, ctx) -> str:
     """Approved, screened quotes as block quotes, drawn across stakeholder groups, each attributed to its group."""
     picked = select_quotes(table, ctx)
-    blocks = [{"theme": ctx.theme_label(r["theme"]), "quote": r["quote"], "who": speaker(r, ctx)} for _, r in picked.iterrows()]
+    themes = ctx.study.instrument.themes
+    # per theme; a coding frame without themes quotes per code (the theme column then holds the code)
+    blocks = [{"theme": ctx.theme_label(r["theme"]) if r["theme"] in themes else code_label(r["theme"], ctx),
+               "quote": r["quote"], "who": speaker(r, ctx)} for _, r in picked.iterrows()]
     return ctx.say("quotes", blocks=blocks)
 
 

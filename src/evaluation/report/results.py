@@ -417,7 +417,9 @@ def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.Dat
     else:
         out["agreement"] = pd.DataFrame(columns=["code", "n_units", "n_coders", "krippendorff_alpha"])
 
-    quotes = ev.select_quotes(primary, n=1, seed=1, key=study.pseudonym_key(),
+    # a coding frame without themes (e.g. a study of interviews only): quotes per code instead of per theme
+    quotable = primary if themed else primary.assign(theme=primary["code"].astype(str))
+    quotes = ev.select_quotes(quotable, n=1, seed=1, key=study.pseudonym_key(),
                               names=study.screen_names, streets=study.screen_streets)
     out["quotes"] = quotes.reset_index(drop=True)
     if themed:  # a coding frame without themes has no framework matrix and no joint display
