@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import zlib
+from pathlib import Path
 
 import lxml.html
 import matplotlib.pyplot as plt
@@ -319,3 +320,19 @@ def test_pdf_text_extractable(pdf):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for heading in ("Samenvatting", "Respons", "Voor en na", "Cohesie"):
         assert heading in text
+
+
+def test_print_version_lets_long_tables_break_between_rows():
+    """A table taller than a page, kept whole, leaves its caption alone on an otherwise empty page."""
+    from evaluation.report.export import LONG_TABLE_CHARS, LONG_TABLE_ROWS, _captions_before_tables
+
+    def table(rows, text="x"):
+        body = "".join(f"<tr><td>{text}</td></tr>" for _ in range(rows))
+        return f"<table><caption>C</caption><tbody>{body}</tbody></table>"
+
+    html = "<html><body>" + table(3) + table(LONG_TABLE_ROWS + 1) + table(2, "y" * LONG_TABLE_CHARS) + "</body></html>"
+    tree = lxml.html.document_fromstring(_captions_before_tables(html))
+    assert [t.get("class") for t in tree.iter("table")] == [None, "long", "long"]
+    assert [p.text for p in tree.xpath('//p[@class="table-caption"]')] == ["C", "C", "C"]
+    css = (Path(__file__).resolve().parents[1] / "src/evaluation/report/templates/report.css").read_text()
+    assert "table.long { break-inside: auto; }" in css and "tr { break-inside: avoid; }" in css

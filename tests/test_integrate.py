@@ -191,7 +191,7 @@ def study():
                            "group": ["resident", "partner", "resident"],
                            "speaker": ["resident 1", "partner 1", "resident 2"],
                            "quote": ["Q-energy-1", "Q-energy-2", "Q-trust"],
-                           "document_ref": ["interview 1:0-20", "interview 2:0-20", "interview 3:30-60"]})
+                           "document_ref": ["d1:0-20", "d3:0-20", "d1:30-60"]})
     return surv, seg, cases, quotes
 
 
@@ -209,13 +209,16 @@ def test_joint_display_end_to_end(study):
     assert (t["interview_positive"], t["interview_critical"], t["interview_tone"]) == (0, 2, "mostly critical")
     assert (t["survey_direction"], t["verdict"], t["verdict_reason"]) == (
         "improved", "contradicts", "improved+critical")
-    assert (t["quote"], t["quote_speaker"], t["quote_ref"]) == ("Q-trust", "resident 2", "interview 3:30-60")
+    # the quote's passage [30, 60) overlaps the limitation [50, 70): a critical quote for a critical row
+    assert (t["quote"], t["quote_speaker"], t["quote_ref"], t["quote_tone"]) == (
+        "Q-trust", "resident 2", "d1:30-60", "critical")
+    assert t["interview_codes"] == "c" and t["perspective"] == "all"
     # energy: r1, r2, p1: 3/5; CI (-0.1, 0.5) → no clear change; 2 strengths → expands
     e = out.loc["energy"]
     assert e["interview_groups"] == "resident 2/3; partner 1/2"  # highest prevalence first
     assert (e["survey_direction"], e["interview_tone"], e["verdict"], e["verdict_reason"]) == (
         "no clear change", "mostly positive", "expands", "no-clear-change+positive")
-    assert e["quote"] == "Q-energy-1"  # the first quote of the theme
+    assert e["quote"] == "Q-energy-1"  # the first quote of the theme whose tone fits (strength at [0, 20))
     # safety: survey only, interview columns missing
     s = out.loc["safety"]
     assert (s["survey_direction"], s["verdict"], s["verdict_reason"]) == (
@@ -230,6 +233,40 @@ def test_joint_display_end_to_end(study):
     again = [joint_verdict(r.survey_direction, r.interview_tone, r.interview_prevalence,
                            threshold=r.interview_threshold) for r in out.itertuples()]
     assert again == list(zip(out["verdict"], out["verdict_reason"]))
+
+
+def test_quote_must_match_the_stated_tone(study):
+    """A positive passage never illustrates a mostly critical theme: no quote rather than a misleading one."""
+    surv, seg, cases, quotes = study
+    quotes = quotes.assign(document_ref=["d1:0-20", "d3:0-20", "d1:0-20"])  # the trust quote now sits on a strength
+    out = joint_display(surv, seg, cases=cases, quotes=quotes).set_index("theme")
+    assert out.loc["trust", "interview_tone"] == "mostly critical" and pd.isna(out.loc["trust", "quote"])
+    unknown = quotes.assign(document_ref="elsewhere:0-20")  # a passage that is not in the segments
+    out = joint_display(surv, seg, cases=cases, quotes=unknown).set_index("theme")
+    assert out["quote"].isna().loc[["trust", "energy"]].all()
+
+
+def test_survey_groups_split_the_surveyed_from_other_perspectives(study):
+    """Residents' view is compared with the (residents') survey; the partners' view is its own row, not compared."""
+    surv, seg, cases, quotes = study
+    out = joint_display(surv, seg, cases=cases, quotes=quotes, survey_groups=["resident"])
+    assert out[["theme", "perspective"]].values.tolist() == [
+        ["trust", "surveyed"], ["trust", "others"], ["energy", "surveyed"], ["energy", "others"],
+        ["safety", "surveyed"], ["climate", "others"]]
+    rows = out.set_index(["theme", "perspective"])
+    resident = rows.loc[("trust", "surveyed")]
+    # residents: r1 of r1..r3 mention trust; r1's trust passage overlaps a limitation
+    assert (resident["interview_cases"], resident["interview_cases_total"]) == (1, 3)
+    assert resident["interview_tone"] == "mostly critical" and resident["perspective_groups"] == "resident"
+    assert (resident["survey_estimate"], resident["verdict"]) == (0.3, "survey only")  # 1/3 < 50%
+    partner = rows.loc[("trust", "others")]
+    assert (partner["interview_cases"], partner["interview_cases_total"]) == (2, 2)
+    assert pd.isna(partner["survey_estimate"]) and partner["verdict"] == "interviews only"
+    assert partner["perspective_groups"] == "partner"
+    assert pd.isna(partner["quote"])  # the only trust quote is a resident's
+    # the split rows add up to the undivided row
+    whole = joint_display(surv, seg, cases=cases).set_index("theme")
+    assert resident["interview_cases"] + partner["interview_cases"] == whole.loc["trust", "interview_cases"]
 
 
 def test_prevalence_matches_code_frequencies(study):

@@ -659,6 +659,9 @@ class Study:
     interviewee_columns: dict = field(default_factory=dict)
     #: answers in the interviewee table's consent column that mean "this interview may be quoted"
     consent_values: list = field(default_factory=lambda: list(CONSENT_VALUES))
+    #: stakeholder groups the survey also asked (``interviews.survey_groups``): the joint display compares only their
+    #: interviews with the survey and shows the other groups' view in rows of its own
+    survey_groups: list | None = None
     #: publication gate (see the method guide): minimum width of a reader's interval for a hidden
     #: count, and the group size below which "everyone in the group" is disclosive; None = defaults
     privacy_protection: int | None = None
@@ -888,10 +891,18 @@ def load_study(path: str | os.PathLike) -> Study:
 
     interviews = c.get(data, "interviews", "", dict, required=False, default=None)
     codings_file = interviewees_file = frame = approved_code = None
-    interviewee_columns, consent_values = {}, list(CONSENT_VALUES)
+    interviewee_columns, consent_values, survey_groups = {}, list(CONSENT_VALUES), None
     if interviews is not None:
         c.unknown_keys(interviews, {"codings", "interviewees", "coding_frame", "approved_code", "interviewee_columns",
-                                    "consent_values"}, "interviews")
+                                    "consent_values", "survey_groups"}, "interviews")
+        survey_groups = c.get(interviews, "survey_groups", "interviews", list, required=False, default=None)
+        if survey_groups is not None:
+            if not survey_groups or not all(isinstance(g, str) and g.strip() for g in survey_groups):
+                c.add("interviews.survey_groups", "list the stakeholder groups (ids as in the interviewee table) "
+                      "whose members the survey also asked, e.g. [resident]", found=survey_groups)
+                survey_groups = None
+            else:
+                survey_groups = [g.strip() for g in survey_groups]
         columns = c.get(interviews, "interviewee_columns", "interviews", dict, required=False, default={}) or {}
         c.unknown_keys(columns, set(INTERVIEWEE_COLUMNS), "interviews.interviewee_columns")
         for role in INTERVIEWEE_COLUMNS:
@@ -1041,6 +1052,7 @@ def load_study(path: str | os.PathLike) -> Study:
         narrative_dir=narrative_dir,
         demo=demo,
         consent_values=consent_values,
+        survey_groups=survey_groups,
         min_cell=min_cell,
         min_cell_interviews=min_cell_interviews,
         round_to=round_to,

@@ -143,7 +143,7 @@ def _numeric(table, column):
 
 
 def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=None,
-                  prevalence_threshold=0.5):
+                  prevalence_threshold=0.5, survey_groups=None):
     """Joint display: survey change and interview findings side by side, one row per theme.
 
     Parameters
@@ -162,19 +162,35 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
         All interviewees (``case, group``), so that those without segments count in
         the denominators (see :func:`code_frequencies`).
     quotes : pandas.DataFrame, optional
-        :func:`select_quotes` output; the first row of each theme is shown.
+        :func:`select_quotes` output (all candidate quotes), optionally with the
+        passage's position in `segments` as columns ``document, start, end`` (from its
+        ``attrs["references"]``; else read from ``document_ref``). Per row the first
+        quote of the theme whose tone matches the row's interview tone is shown (see
+        Notes); none when no quote matches.
     smallest_change : float, optional
         Smallest meaningful change (> 0), used where `survey` has no
         ``smallest_change`` value. None: no "no meaningful change" verdicts.
     prevalence_threshold : float, default 0.5
         Prevalence from which the interviews count as evidence on a theme.
+    survey_groups : sequence of str, optional
+        Stakeholder groups whose members belong to the population the survey measured
+        (e.g. ``["resident"]``). Given, each theme gets up to two rows: ``perspective``
+        ``"surveyed"`` (interviews of these groups only, compared with the survey) and
+        ``"others"`` (the other groups' view, shown but not compared: its verdict is
+        "interviews only"), so that residents' trust and staff's view of their own
+        organisation are different rows. None: one row per theme over all groups
+        (``perspective`` ``"all"``).
 
     Returns
     -------
     pandas.DataFrame
-        Survey themes in `survey` order, then interview-only themes:
+        Survey themes in `survey` order, then interview-only themes (with
+        `survey_groups`: per theme the "surveyed" row, then the "others" row when other
+        groups mention the theme):
 
-        - theme; survey_outcome, survey_estimate, survey_ci_low, survey_ci_high,
+        - theme, perspective ("all", "surveyed", "others"), perspective_groups (the
+          stakeholder groups the row's interview columns count, ``"; "``-joined);
+        - survey_outcome, survey_estimate, survey_ci_low, survey_ci_high,
           survey_smallest_change (NA when none);
         - survey_direction: "improved", "worsened", "no clear change", "no
           meaningful change" (NA without a survey result or CI);
@@ -185,7 +201,9 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
         - interview_positive, interview_critical: strength/opportunity and
           limitation segments co-coded with the theme; interview_tone:
           "mostly positive", "mostly critical", "mixed", "not evaluated";
-        - quote, quote_speaker, quote_ref (NA without `quotes`);
+        - interview_codes: the codes counted for the theme (``"; "``-joined; every code
+          the coding frame maps to the theme, including way-of-working codes);
+        - quote, quote_speaker, quote_ref, quote_tone (NA without a matching quote);
         - verdict, verdict_reason: :func:`joint_verdict` of survey_direction,
           interview_tone, interview_prevalence and interview_threshold.
 
@@ -200,7 +218,11 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
     theme segment (same document and coder, at least one shared character);
     positive > critical → "mostly positive", critical > positive → "mostly
     critical", equal and > 0 → "mixed", both 0 → "not evaluated". Verdict rule: see
-    :func:`joint_verdict`. Interview tone concerns the area-based way of working
+    :func:`joint_verdict`. A quote's tone is found like a theme's: the aspect
+    segments overlapping the quote's passage (``document_ref`` ``"<document>:<start>-<end>"``)
+    give "positive", "critical", "mixed" or, without any, "not evaluated"; a row that is
+    "mostly positive" shows a positive quote, "mostly critical" a critical one, any
+    other row any quote of the theme. Interview tone concerns the area-based way of working
     around a theme, the survey the residents' outcome: the verdict is a prompt for
     interpretation, not a test.
 
@@ -244,6 +266,41 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
     if segments["theme"].isna().all():
         raise ValueError("no row of `segments` has a theme; check that the coding frame maps codes "
                          "to themes (apply_coding_frame) and that `segments` is not empty.")
+    if quotes is not None:
+        _require(quotes, ["theme", "speaker", "quote", "document_ref"], name="quotes",
+                 hint=" Build it with select_quotes(segments, ...).")
+        quotes = quotes.assign(_tone=_quote_tones(quotes, segments))
+    if survey_groups is None:
+        perspectives = [("all", segments, cases, True)]
+    else:
+        inside = set(map(str, survey_groups))
+        chosen = segments["group"].astype(str).isin(inside)
+        picked = None if cases is None else cases["group"].astype(str).isin(inside)
+        perspectives = [
+            ("surveyed", segments[chosen], None if cases is None else cases[picked], True),
+            ("others", segments[~chosen], None if cases is None else cases[~picked], False),
+        ]
+    parts = []
+    for perspective, part, part_cases, compared in perspectives:
+        if part["theme"].isna().all():
+            continue
+        rows = _joint_rows(survey, numbers, smallest, part, part_cases, quotes, prevalence_threshold,
+                           compared=compared)
+        groups = (part_cases if part_cases is not None else part)["group"].astype(str)
+        rows.insert(1, "perspective", perspective)
+        rows.insert(2, "perspective_groups", "; ".join(_group_order(pd.Series(groups.unique()))))
+        parts.append(rows)
+    if not parts:
+        raise ValueError("no stakeholder group of `segments` has a theme; check `survey_groups` and the coding frame.")
+    out = pd.concat(parts, ignore_index=True)
+    order = {t: i for i, t in enumerate(dict.fromkeys(
+        [*survey["theme"].astype(str), *out["theme"]]))}
+    out = out.assign(_t=out["theme"].map(order), _p=out["perspective"].map({"all": 0, "surveyed": 0, "others": 1}))
+    return out.sort_values(["_t", "_p"], kind="stable").drop(columns=["_t", "_p"]).reset_index(drop=True)
+
+
+def _joint_rows(survey, numbers, smallest, segments, cases, quotes, threshold, *, compared=True):
+    """The joint display's rows for one set of interviewees (all, or one perspective)."""
     overall = code_frequencies(segments, level="theme", cases=cases).set_index("theme")
     by_group = code_frequencies(segments, by="group", level="theme", cases=cases)
     tone = _tone_counts(segments).reindex(overall.index, fill_value=0)
@@ -253,13 +310,21 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
                   part["group"], part["n_cases"], part["n_cases_total"]))
               for theme, part in mentioned.sort_values(["prevalence", "_order"],
                                                        ascending=[False, True]).groupby("theme")}
+    codes = ({} if "code" not in segments.columns else
+             segments.dropna(subset=["theme"]).groupby("theme")["code"].agg(
+                 lambda c: "; ".join(sorted(set(map(str, c))))).to_dict())
 
     out = pd.DataFrame({"theme": survey["theme"].astype("str").tolist()
                         + sorted(set(overall.index) - set(survey["theme"]))})
+    if not compared:  # another group's view: only the themes it mentions
+        out = out[out["theme"].isin(set(overall.index[overall["n_cases"] > 0]))].reset_index(drop=True)
     idx = survey.set_index(survey["theme"].astype("str")).index
     for name, values in (("outcome", survey["outcome"]), *numbers.items(), ("smallest_change", smallest)):
         out[f"survey_{name}"] = out["theme"].map(pd.Series(values.to_numpy(), index=idx))
-    out["survey_outcome"] = out["survey_outcome"].astype("str")
+    if not compared:  # not the population the survey measured: its result is not theirs
+        for name in ("outcome", *numbers, "smallest_change"):
+            out[f"survey_{name}"] = np.nan
+    out["survey_outcome"] = out["survey_outcome"].astype("str").where(out["survey_outcome"].notna())
     out["survey_direction"] = pd.Series(
         [_direction(lo, hi, m) for lo, hi, m in
          zip(out["survey_ci_low"], out["survey_ci_high"], out["survey_smallest_change"])], dtype="str")
@@ -267,23 +332,80 @@ def joint_display(survey, segments, *, cases=None, quotes=None, smallest_change=
     out["interview_cases_total"] = out["theme"].map(overall["n_cases_total"]).astype("Int64")
     out["interview_prevalence"] = out["theme"].map(overall["prevalence"]).astype(float)
     out["interview_groups"] = out["theme"].map(groups).astype("str")
-    out["interview_threshold"] = float(prevalence_threshold)
+    out["interview_codes"] = out["theme"].map(codes).astype("str")
+    out["interview_threshold"] = float(threshold)
     for kind in ("positive", "critical"):
         out[f"interview_{kind}"] = out["theme"].map(tone[kind]).astype("Int64")
     out["interview_tone"] = pd.Series(
         [pd.NA if pd.isna(p) else _tone(p, c)
          for p, c in zip(out["interview_positive"], out["interview_critical"])], dtype="str")
 
-    first = pd.DataFrame(columns=["speaker", "quote", "document_ref"])
-    if quotes is not None:
-        _require(quotes, ["theme", "speaker", "quote", "document_ref"], name="quotes",
-                 hint=" Build it with select_quotes(segments, ...).")
-        first = quotes.drop_duplicates("theme").set_index("theme")
-    for column, source in (("quote", "quote"), ("quote_speaker", "speaker"), ("quote_ref", "document_ref")):
-        out[column] = out["theme"].map(first[source]).astype("str")
+    picks = [_matching_quote(quotes, theme, tone_, segments["group"]) for theme, tone_ in
+             zip(out["theme"], out["interview_tone"])]
+    for column, source in (("quote", "quote"), ("quote_speaker", "speaker"), ("quote_ref", "document_ref"),
+                           ("quote_tone", "_tone")):
+        out[column] = pd.Series([None if q is None else q[source] for q in picks], dtype="str")
 
-    verdicts = [joint_verdict(d, t, p, threshold=prevalence_threshold) for d, t, p in
+    verdicts = [joint_verdict(d, t, p, threshold=threshold) for d, t, p in
                 zip(out["survey_direction"], out["interview_tone"], out["interview_prevalence"])]
     out["verdict"] = pd.Series([v for v, _ in verdicts], dtype="str")
     out["verdict_reason"] = pd.Series([r for _, r in verdicts], dtype="str")
     return out
+
+
+#: a row's interview tone -> the quote tones that may illustrate it
+_QUOTE_FITS = {"mostly positive": {"positive"}, "mostly critical": {"critical"}}
+
+
+def _matching_quote(quotes, theme, tone, groups):
+    """The first quote of `theme`, spoken by one of `groups`, whose tone fits the row's `tone` (or None)."""
+    if quotes is None or quotes.empty:
+        return None
+    part = quotes[quotes["theme"].astype(str) == str(theme)]
+    if "group" in part.columns:
+        part = part[part["group"].astype(str).isin(set(groups.astype(str)))]
+    fits = _QUOTE_FITS.get(tone)
+    if fits is not None:
+        part = part[part["_tone"].isin(fits)]
+    return None if part.empty else part.iloc[0]
+
+
+def _place(ref):
+    """``"<document>:<start>-<end>"`` as (document, start, end); NaN positions when it cannot be read."""
+    document, _, span = ref.rpartition(":")
+    start, _, end = span.partition("-")
+    try:
+        return document, int(start), int(end)
+    except ValueError:
+        return document, np.nan, np.nan
+
+
+def _quote_tones(quotes, segments):
+    """Per quote: "positive", "critical", "mixed" or "not evaluated", from the aspect segments overlapping its
+    passage (columns ``document, start, end``, else ``document_ref`` ``"<document>:<start>-<end>"``);
+    "unknown" when the passage cannot be found."""
+    aspects = _level_rows(segments.assign(_row=np.arange(len(segments))), "aspect")
+    has_span = {"start", "end"} <= set(aspects.columns)
+    documents = set(segments["document"].astype(str))
+    tones = []
+    if {"document", "start", "end"} <= set(quotes.columns):
+        places = zip(quotes["document"].astype(str), quotes["start"], quotes["end"])
+    else:
+        places = (_place(ref) for ref in quotes["document_ref"].astype(str))
+    for document, start, end in places:
+        if pd.isna(start) or pd.isna(end):
+            tones.append("unknown")
+            continue
+        if document not in documents:
+            tones.append("unknown")
+            continue
+        same = aspects[aspects["document"].astype(str) == document]
+        if same.empty or not has_span:
+            tones.append("not evaluated")
+            continue
+        hit = same[(same["start"] < end) & (start < same["end"])]
+        kind = hit["aspect"].map(_ASPECTS)
+        positive, critical = int(kind.eq("positive").sum()), int(kind.eq("critical").sum())
+        tones.append("positive" if positive > critical else "critical" if critical > positive
+                     else "mixed" if positive else "not evaluated")
+    return tones

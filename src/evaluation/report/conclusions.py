@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .gate import joint_key
 from .narrative import (_counts_shown, _gate_key, _ranked_codes, _size_shown, code_label, direction, groups_differ,
                         has_change, has_interviews, question_kinds, question_list, weak_scales)
 
@@ -172,7 +173,11 @@ def recommendations(results: dict, ctx) -> pd.DataFrame:
     def add(kind, rule, key, evidence, **values):
         rows.append({"kind": kind, "rule": rule, "text": ctx.say(key, **values), "evidence": ";".join(evidence)})
 
-    joint = results["joint"].set_index("theme") if len(results.get("joint", [])) else pd.DataFrame()
+    joint = results.get("joint", pd.DataFrame())
+    if len(joint) and "perspective" in joint:  # the row compared with the survey (all interviewees, or the surveyed)
+        joint = joint[joint["perspective"].isin(["all", "surveyed"])]
+    joint = joint.set_index("theme") if len(joint) else pd.DataFrame()
+    key = {t: joint_key(t, joint.loc[t, "perspective"] if "perspective" in joint else None) for t in joint.index}
     if has_interviews(ctx):
         for _, r in _ranked_codes(results, ctx, "strength").iterrows():
             item = _code_item(results, ctx, r)
@@ -184,12 +189,12 @@ def recommendations(results: dict, ctx) -> pd.DataFrame:
             theme = results["model"].set_index("outcome").loc[outcome, "theme"]
             verdict = joint.loc[theme, "verdict"] if theme in joint.index else None
             if s["direction"] == "up" and verdict == "confirms":
-                add("continue", "rose-confirmed", "rec_continue_theme", [_ref("model", outcome), _ref("joint", theme)],
+                add("continue", "rose-confirmed", "rec_continue_theme", [_ref("model", outcome), f"joint:{key[theme]}"],
                     scale=s)
             elif s["direction"] == "down":
                 add("change", "fell", "rec_change_fell", [_ref("model", outcome)], scale=s)
             if verdict == "contradicts":
-                add("change", "contradicts", "rec_change_contradicts", [_ref("model", outcome), _ref("joint", theme)],
+                add("change", "contradicts", "rec_change_contradicts", [_ref("model", outcome), f"joint:{key[theme]}"],
                     scale=s, tone=ctx.t(str(joint.loc[theme, "interview_tone"])))
     if has_interviews(ctx):
         for _, r in _ranked_codes(results, ctx, "limitation").iterrows():

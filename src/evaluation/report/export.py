@@ -421,6 +421,8 @@ def _captions_before_tables(html_text: str) -> str:
     """
     tree = lxml.html.document_fromstring(html_text)
     for table in tree.iter("table"):
+        if _is_long(table):  # may break between rows: kept whole it would leave most of a page empty
+            table.set("class", " ".join(filter(None, [table.get("class"), "long"])))
         caption = table.find("caption")
         if caption is None:
             continue
@@ -431,6 +433,15 @@ def _captions_before_tables(html_text: str) -> str:
         table.remove(caption)
         table.addprevious(block)
     return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+#: a table holding more text than this (characters), or more rows, may break across pages in the PDF
+LONG_TABLE_CHARS, LONG_TABLE_ROWS = 1800, 18
+
+
+def _is_long(table) -> bool:
+    rows = table.xpath("./tbody/tr | ./tr")
+    return len(rows) > LONG_TABLE_ROWS or len(table.text_content()) > LONG_TABLE_CHARS
 
 
 # --- notebook cells -> HTML fragments -------------------------------------------------------

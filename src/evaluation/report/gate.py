@@ -195,9 +195,22 @@ def _interview_set(results: dict, study) -> PublishedSet:
         if pd.isna(row.get("interview_cases")):
             continue
         value, theme = int(row["interview_cases"]), str(row["theme"])
-        same = theme in theme_totals.index and theme_totals[theme] == value
-        ps.add_number(theme, value, table="joint", equals=[("theme_total", theme, "n")] if same else None)
+        perspective = row.get("perspective", "all")
+        if perspective in (None, "all") or pd.isna(perspective):
+            same = theme in theme_totals.index and theme_totals[theme] == value
+            equals = [("theme_total", theme, "n")] if same else None
+        else:  # the interviewees of some groups: the sum of those groups' cells
+            members = [g for g in str(row.get("perspective_groups", "")).split("; ") if g in groups]
+            equals = [("theme_group", theme, g) for g in members] if themes is not None and len(themes) else None
+        ps.add_number(joint_key(theme, perspective), value, table="joint", equals=equals)
     return ps
+
+
+def joint_key(theme, perspective=None) -> str:
+    """Row key of a joint-display row in the gate: the theme, with the perspective when the rows are split."""
+    if perspective is None or perspective == "all" or (isinstance(perspective, float) and pd.isna(perspective)):
+        return str(theme)
+    return f"{theme}{SEP}{perspective}"
 
 
 # --------------------------------------------------------------------------- gate

@@ -737,30 +737,57 @@ def evidence_refs(evidence: str, ctx) -> list[dict]:
 
 
 def joint_intro(results: dict, ctx) -> str:
-    """The joint display's rule, exactly as :func:`evaluation.joint_verdict` applies it."""
+    """The joint display's rule, exactly as :func:`evaluation.joint_verdict` applies it, and how rows are split."""
     joint = results["joint"]
     threshold = float(joint["interview_threshold"].dropna().iloc[0]) if len(joint) and joint["interview_threshold"].notna().any() else 0.5
-    return ctx.say("joint_intro", threshold=threshold)
+    split = "perspective" in joint and joint["perspective"].isin(["surveyed", "others"]).any()
+    surveyed = [ctx.group_label(g) for g in (ctx.study.survey_groups or [])] if split else []
+    return ctx.say("joint_intro", threshold=threshold, split=bool(split), surveyed=surveyed)
+
+
+def _joint_row_label(r, ctx) -> str:
+    perspective = r.get("perspective", "all")
+    theme = ctx.theme_label(r["theme"])
+    if perspective not in ("surveyed", "others"):
+        return theme
+    from .i18n import listing
+
+    groups = [ctx.group_label(g) for g in str(r.get("perspective_groups", "")).split("; ") if g]
+    return ctx.t(f"joint_{perspective}", theme=theme, groups=listing(groups, ctx.lang))
 
 
 def joint_table(joint: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Per theme: survey change with interval, interview prevalence and tone, a quote whose tone matches, the verdict."""
+    """Per theme (and perspective): survey change with interval, interview prevalence, the codes counted and the
+    tone, a quote whose tone matches, the verdict."""
+    from .gate import joint_key
+
     rows = []
     for _, r in joint.iterrows():
         cases = r["interview_cases"]
-        shown = (pd.notna(cases) and ctx.gate.shown("joint", r["theme"], "n") and cases >= ctx.study.min_cell_interviews
+        key = joint_key(r["theme"], r.get("perspective"))
+        shown = (pd.notna(cases) and ctx.gate.shown("joint", key, "n") and cases >= ctx.study.min_cell_interviews
                  and ctx.gate.shown("interviewees", "interviewees", "total"))
+        codes = [code_label(c, ctx) for c in str(r.get("interview_codes") or "").split("; ") if c and c != "nan"]
         rows.append({
-            "theme": ctx.theme_label(r["theme"]),
+            "theme": _joint_row_label(r, ctx),
             "survey": r["survey_estimate"], "survey_ci_low": r["survey_ci_low"], "survey_ci_high": r["survey_ci_high"],
             "interviews": (int(cases) if shown else None),
             "interviews_total": (int(r["interview_cases_total"]) if shown else None),
+            "codes": "; ".join(codes) if codes else None,
             "tone": ctx.t(str(r["interview_tone"])) if pd.notna(r["interview_tone"]) else None,
-            "quote": r["quote"] if isinstance(r["quote"], str) else None,
+            "quote": _shortened(r["quote"]) if isinstance(r["quote"], str) else None,
             "verdict": ctx.t(str(r["verdict"])),
         })
     return pd.DataFrame(rows, columns=["theme", "survey", "survey_ci_low", "survey_ci_high", "interviews",
-                                       "interviews_total", "tone", "quote", "verdict"])
+                                       "interviews_total", "codes", "tone", "quote", "verdict"])
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    """A quote cut at a word boundary within `limit` characters, ended with "…" (a table cell, not the quotes section)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def mde_table(mde: pd.DataFrame, ctx) -> pd.DataFrame:

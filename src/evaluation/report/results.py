@@ -424,8 +424,15 @@ def _interviews(study: Study, survey_by_theme: pd.DataFrame) -> dict[str, pd.Dat
     out["quotes"] = quotes.reset_index(drop=True)
     if themed:  # a coding frame without themes has no framework matrix and no joint display
         out["framework"] = ev.framework_matrix(primary, rows="case", columns="theme", cases=cases).reset_index()
-        theme_quotes = out["quotes"].drop_duplicates("theme")
-        out["joint"] = ev.joint_display(survey_by_theme, primary, cases=cases, quotes=theme_quotes)
+        # candidates for the joint display: several approved quotes per theme and group, each with its passage's
+        # position in the segments, so that the quote shown has the tone stated beside it
+        candidates = ev.select_quotes(primary, n=5, seed=1, key=study.pseudonym_key(),
+                                      names=study.screen_names, streets=study.screen_streets)
+        places = candidates.attrs.get("references")
+        if places is not None and len(places) == len(candidates):
+            candidates = candidates.assign(**{c: places[c].to_numpy() for c in ("document", "start", "end")})
+        out["joint"] = ev.joint_display(survey_by_theme, primary, cases=cases, quotes=candidates,
+                                        survey_groups=study.survey_groups)
     return out
 
 
