@@ -16,6 +16,7 @@ _PUBLIC = {
     "load_study": "config",
     "import_study": "importer",
     "build_report": "report.pipeline",
+    "build_reports": "report.pipeline",
     "check_study": "preflight",
     # readers
     "read_survey": "readers.surveys",

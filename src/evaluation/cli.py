@@ -52,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", parents=[debug], help="build the learning report (HTML, DOCX, PDF) with papermill")
     rep.add_argument("--study", default=DEFAULT_STUDY, help="study YAML file (default: %(default)s)")
     rep.add_argument("--lang", default=None,
-                     help="report language, one of the study's report.languages (default: the first of them)")
+                     help="report language, one of the study's report.languages (default: the first of them); "
+                     "several comma-separated, or 'all': built side by side, the results computed once")
     rep.add_argument("--formats", default="html", help="comma-separated: html,docx,pdf (default: %(default)s)")
+    rep.add_argument("--force", action="store_true",
+                     help="build even when inputs, configuration, code, notebooks and outputs are unchanged "
+                     "(otherwise such a build is skipped)")
     rep.add_argument("--force-import", action="store_true", help="re-import even when inputs are unchanged")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -140,15 +144,20 @@ def _run(args) -> int:
         print(f"Processed tables in {info['processed_dir']}")
         return EXIT_OK
     if args.command == "report":
-        from .report.pipeline import build_report
+        from .config import load_study
+        from .report.pipeline import build_reports
 
+        study = load_study(args.study)
         formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-        out = build_report(args.study, lang=args.lang, formats=formats, progress=not args.quiet,
-                           force_import=args.force_import)
-        print("Learning report written:")
-        for fmt in ("html", "docx", "pdf"):
-            if fmt in out:
-                print(f"  {fmt:5s} {out[fmt]}")
+        langs = args.lang if args.lang and ("," in args.lang or args.lang == "all") else [args.lang or study.languages[0]]
+        outs = build_reports(study, langs=langs, formats=formats,
+                             progress=not args.quiet, force=args.force, force_import=args.force_import)
+        skipped = all(out.get("skipped") for out in outs.values())
+        print("Learning report unchanged (nothing rebuilt; --force rebuilds):" if skipped else "Learning report written:")
+        for out in outs.values():
+            for fmt in ("html", "docx", "pdf"):
+                if fmt in out:
+                    print(f"  {fmt:5s} {out[fmt]}")
         return EXIT_OK
     if args.command == "results":
         return _results(args)
