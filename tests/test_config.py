@@ -158,3 +158,19 @@ def test_limits_strict_and_screening_settings(config_copy):
         load_study(path)
     text = str(info.value)
     assert "limits.max_rows: out of range" in text and "limits.max_xml_mb: wrong type" in text
+
+
+def test_reference_docx_and_survey_groups(config_copy):
+    """report.reference_docx must be an existing .docx; interviews.survey_groups a list of group ids."""
+    study = config_copy / "studies/noorderbeekdwarsstraat-demo.yml"
+    (study.parent / "huisstijl.docx").write_bytes(b"PK")  # exists; the DOCX export reads it
+    edit(study, lambda d: d["report"].update(reference_docx="huisstijl.docx"))
+    loaded = ev.load_study(study)
+    assert loaded.reference_docx == (study.parent / "huisstijl.docx").resolve()
+    assert loaded.survey_groups == ["resident"]
+    edit(study, lambda d: (d["report"].update(reference_docx="missing.docx"),
+                           d["interviews"].update(survey_groups=[""])))
+    with pytest.raises(ConfigError) as info:
+        ev.load_study(study)
+    keys = {p.key for p in info.value.problems}
+    assert keys == {"report.reference_docx", "interviews.survey_groups"}

@@ -336,3 +336,21 @@ def test_print_version_lets_long_tables_break_between_rows():
     assert [p.text for p in tree.xpath('//p[@class="table-caption"]')] == ["C", "C", "C"]
     css = (Path(__file__).resolve().parents[1] / "src/evaluation/report/templates/report.css").read_text()
     assert "table.long { break-inside: auto; }" in css and "tr { break-inside: avoid; }" in css
+
+
+def test_docx_takes_the_styles_of_a_reference_document(report, tmp_path):
+    """A municipality restyles the Word report with its own house-style document (report.reference_docx)."""
+    import docx
+    from docx.shared import RGBColor
+
+    house = docx.Document()
+    heading = house.styles["Heading 1"]
+    heading.font.name, heading.font.color.rgb = "Gemeente Sans", RGBColor(0x00, 0x66, 0x33)
+    house.save(tmp_path / "house-style.docx")
+    out = export_docx(report, tmp_path / "styled.docx", reference_docx=tmp_path / "house-style.docx")
+    styled = docx.Document(str(out)).styles["Heading 1"]
+    assert styled.font.name == "Gemeente Sans" and styled.font.color.rgb == RGBColor(0x00, 0x66, 0x33)
+    section = docx.Document(str(out)).sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7  # still A4
+    plain = docx.Document(str(export_docx(report, tmp_path / "plain.docx"))).styles["Heading 1"]
+    assert plain.font.name != "Gemeente Sans"

@@ -653,6 +653,8 @@ class Study:
     locales: Path | None = None
     #: the evaluator's own texts per language and section (``report.narrative``)
     narrative_dir: Path | None = None
+    #: a Word document whose styles the DOCX report takes (``report.reference_docx``; pandoc's reference doc)
+    reference_docx: Path | None = None
     #: parameters of a synthetic study's demo site (``demo:``; see :class:`evaluation.demo.Site`)
     demo: dict = field(default_factory=dict)
     #: column names of the interviewee table by role (see INTERVIEWEE_COLUMNS); missing roles use the role name
@@ -962,8 +964,17 @@ def load_study(path: str | os.PathLike) -> Study:
             c.add("analysis.groups", "not a background variable of the instrument", found=g, allowed=", ".join(instrument.background))
 
     report = c.get(data, "report", "", dict, required=False, default={}) or {}
-    c.unknown_keys(report, {"languages", "timeline", "context", "questions", "stakeholder_groups", "locales", "narrative"},
-                   "report")
+    c.unknown_keys(report, {"languages", "timeline", "context", "questions", "stakeholder_groups", "locales", "narrative",
+                            "reference_docx"}, "report")
+    reference_docx = None
+    raw_reference = c.get(report, "reference_docx", "report", str, required=False)
+    if raw_reference:
+        reference_docx = (path.parent / raw_reference).resolve()
+        if reference_docx.suffix.lower() != ".docx" or not reference_docx.is_file():
+            c.add("report.reference_docx", "not an existing .docx file: give a Word document whose styles (fonts, "
+                  "colours, headings, page) the report's DOCX takes, e.g. the municipality's house style",
+                  found=raw_reference, allowed="a .docx file relative to the study file")
+            reference_docx = None
     narrative_dir = path.parent / f"{path.stem}.narrative"
     raw_narrative = c.get(report, "narrative", "report", str, required=False)
     if raw_narrative:
@@ -1050,6 +1061,7 @@ def load_study(path: str | os.PathLike) -> Study:
         stakeholder_groups=stakeholder_groups,
         locales=locales_dir,
         narrative_dir=narrative_dir,
+        reference_docx=reference_docx,
         demo=demo,
         consent_values=consent_values,
         survey_groups=survey_groups,

@@ -244,7 +244,7 @@ def assemble_html(
 
 
 def export_docx(html_path: str | Path, out_path: str | Path, *, banner: str | None = None,
-                toc_text: str = "Right-click to update the table of contents.") -> Path:
+                toc_text: str = "Right-click to update the table of contents.", reference_docx=None) -> Path:
     """Convert the assembled HTML report to a Word document with pandoc.
 
     Parameters
@@ -258,6 +258,11 @@ def export_docx(html_path: str | Path, out_path: str | Path, *, banner: str | No
     toc_text : str
         Placeholder shown in the table of contents until Word updates it (it is asked
         to update fields when the document opens).
+    reference_docx : path-like, optional
+        A Word document whose styles (fonts, colours, heading and table styles) the
+        report takes, e.g. a municipality's house style (pandoc's ``--reference-doc``;
+        ``report.reference_docx`` in the study file). Page size and margins are still set
+        to A4 afterwards.
 
     Returns
     -------
@@ -305,7 +310,8 @@ def export_docx(html_path: str | Path, out_path: str | Path, *, banner: str | No
             "docx",
             format="html",
             outputfile=str(out),
-            extra_args=[f"--resource-path={source.parent}"],
+            extra_args=[f"--resource-path={source.parent}",
+                        *([f"--reference-doc={Path(reference_docx).resolve()}"] if reference_docx else [])],
         )
     _finish_docx(out, banner=banner, toc_text=toc_text)
     return normalise_office_file(out)
