@@ -270,6 +270,7 @@ def _build_key(study: Study, lang: str, formats, notebooks: list[Path], root: Pa
         "inputs": _input_hashes(study),
         "narrative": _folder_hashes(study.narrative_dir, root),
         "locales": _folder_hashes(study.locales, root),
+        "reference_docx": file_sha256(study.reference_docx) if study.reference_docx else None,
         "package": _package_fingerprint(),
         "versions": _versions(),
         "notebooks": {p.name: file_sha256(p) for p in notebooks},
@@ -591,7 +592,8 @@ def _build_language(job: _Job, lang: str, kernel, *, quiet_cells: bool) -> dict:
         _say(progress, f"{tag}exporting {', '.join(formats)}")
         assemble_html(executed, title=title, lang=lang, out_path=staged["html"], banner=banner)
         if "docx" in formats:
-            export_docx(staged["html"], staged["docx"], banner=banner, toc_text=t("toc_update", lang))
+            export_docx(staged["html"], staged["docx"], banner=banner, toc_text=t("toc_update", lang),
+                        reference_docx=study.reference_docx)
         if "pdf" in formats:
             export_pdf(staged["html"], staged["pdf"])
         timings["export"] = round(time.perf_counter() - t0, 2)
