@@ -143,15 +143,26 @@ def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
     return path
 
 
-def write_xlsx(frame: pd.DataFrame, path, *, sheet_name: str = "Sheet1") -> Path:
+def write_xlsx(frame: pd.DataFrame, path, *, sheet_name: str = "Sheet1", shown: pd.DataFrame | None = None,
+               number_formats: dict | None = None, data_sheet: str = "data") -> Path:
     """Write ``frame`` as an XLSX workbook (no index) in which no cell is a formula.
 
     Parameters
     ----------
     frame : DataFrame
+        The table's numbers as computed (the raw-number sheet).
     path : path-like
     sheet_name : str
         Cut to Excel's limit of 31 characters.
+    shown : DataFrame, optional
+        The table as the report shows it (headers in the edition's language, numbers
+        rounded as displayed, intervals and marks as text). Given, it is the first sheet
+        (`sheet_name`) and `frame` follows as `data_sheet`.
+    number_formats : dict, optional
+        Column of `shown` -> Excel number format (e.g. ``"0.00"``, ``"0%"``), so that
+        numbers stay numbers and display as in the report (Excel uses the reader's own
+        decimal mark).
+    data_sheet : str, default "data"
 
     Returns
     -------
@@ -170,10 +181,30 @@ def write_xlsx(frame: pd.DataFrame, path, *, sheet_name: str = "Sheet1") -> Path
     >>> path = write_xlsx(pd.DataFrame({"label": ["=1+1"], "n": [-2]}), Path(tempfile.mkdtemp()) / "t.xlsx")
     >>> [(c.value, c.data_type) for c in openpyxl.load_workbook(path).active[2]]
     [("'=1+1", 's'), (-2, 'n')]
+    >>> shown = pd.DataFrame({"Groep": ["eigenaar"], "Aandeel": [0.45]})
+    >>> path = write_xlsx(pd.DataFrame({"group": ["owner"], "share": [0.4472]}), Path(tempfile.mkdtemp()) / "s.xlsx",
+    ...                   shown=shown, number_formats={"Aandeel": "0%"})
+    >>> book = openpyxl.load_workbook(path)
+    >>> book.sheetnames, book.worksheets[0]["B2"].value, book.worksheets[0]["B2"].number_format
+    (['Sheet1', 'data'], 0.45, '0%')
     """
     path = Path(path)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        formula_safe_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])
+        if shown is not None:
+            safe = formula_safe_frame(shown)
+            safe.to_excel(writer, index=False, sheet_name=sheet_name[:31])
+            sheet = writer.sheets[sheet_name[:31]]
+            for j, column in enumerate(shown.columns, start=1):
+                fmt = (number_formats or {}).get(column)
+                width = max([len(str(column))] + [len(str(v)) for v in safe.iloc[:, j - 1]])
+                sheet.column_dimensions[sheet.cell(row=1, column=j).column_letter].width = min(60, width + 2)
+                if fmt:
+                    for row in range(2, len(shown) + 2):
+                        cell = sheet.cell(row=row, column=j)
+                        if isinstance(cell.value, (int, float)):
+                            cell.number_format = fmt
+        formula_safe_frame(frame).to_excel(writer, index=False,
+                                           sheet_name=(data_sheet if shown is not None else sheet_name)[:31])
         for sheet in writer.sheets.values():
             for row in sheet.iter_rows():
                 for cell in row:

@@ -356,7 +356,6 @@ class ReportContext:
             published.attrs = {}
         stem = f"{name}.{self.lang}"
         write_csv(published, self.tables_dir / f"{stem}.csv")  # text cells formula-safe (escape.formula_safe)
-        write_xlsx(published, self.tables_dir / f"{stem}.xlsx", sheet_name=name)
         gated = gate is not None or bool(count_cols)
         self._log_suppression(name, caption, published, log, min_count if gated else None)
 
@@ -419,12 +418,28 @@ class ReportContext:
                 return f'<td class="num">{text}</td>'
             return f"<td>{text}</td>"
 
-        header = "".join(f'<th scope="col">{html.escape(str((labels or {}).get(c, self.t(str(c)))))}</th>'
-                         for c in display_cols)
+        headers = {c: str((labels or {}).get(c, self.t(str(c)))) for c in display_cols}
+        header = "".join(f'<th scope="col">{html.escape(headers[c])}</th>' for c in display_cols)
         body = "".join(
             "<tr>" + "".join(cell(i, j, c, value_of(row, c)) for j, c in enumerate(display_cols)) + "</tr>"
             for i, row in shown.iterrows()
         )
+        # the workbook: the table as shown (labels of this edition, numbers rounded as displayed, marks), then the data
+        sheet, number_formats = {}, {}
+        for column in display_cols:
+            cells, fmt = [], None
+            for i, row in shown.iterrows():
+                value = value_of(row, column)
+                marked = any((i, part) in marks for part in joined.get(column, (column,)))
+                number, cell_fmt = (None, None) if marked else self._sheet_number(value, formats.get(column))
+                text = render(i, value, column)
+                cells.append(number if number is not None else (None if text == "–" else text))
+                fmt = fmt or cell_fmt
+            sheet[headers[column]] = cells
+            if fmt:
+                number_formats[headers[column]] = fmt
+        write_xlsx(published, self.tables_dir / f"{stem}.xlsx", sheet_name=name, shown=pd.DataFrame(sheet),
+                   number_formats=number_formats)
         note = " ".join(x for x in (self._marks_note(marks, min_count), note or "") if x)
         foot = f'<tfoot><tr><td colspan="{len(display_cols)}">{html.escape(note)}</td></tr></tfoot>' if note else ""
         display(HTML(
@@ -432,6 +447,40 @@ class ReportContext:
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>{foot}</table>"
         ))
         self.published[name] = published
+
+    def _sheet_number(self, value, kind):
+        """A cell of the workbook's shown sheet as a number rounded as the report shows it, with its Excel format;
+        (None, None) for text, intervals, counts "n/N" and missing values (their text is used instead)."""
+        from .i18n import _half_up
+
+        if kind in ("ci", "ci_pp", "of") or isinstance(value, (tuple, str, bool, np.bool_)) or value is None:
+            return None, None
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return None, None
+        if not np.isfinite(x):
+            return None, None
+
+        def up(v, digits):
+            return float(_half_up(v, digits))
+
+        if kind == "int" or (kind is None and isinstance(value, (int, np.integer))):
+            return int(up(x, 0)), "0"
+        if kind in ("pct", "pct1"):
+            digits = 1 if kind == "pct1" else 0
+            return up(100 * x, digits) / 100, "0.0%" if digits else "0%"
+        if kind == "pp":
+            unit = self.t("pp").replace('"', "")
+            return up(100 * x, 0), f'+0" {unit}";-0" {unit}";0" {unit}"'
+        if kind and kind.startswith("num"):
+            digits = int(kind[3:])
+            return up(x, digits), "0." + "0" * digits if digits else "0"
+        if kind == "p":
+            return (None, None) if x < 0.001 else (up(x, 3), "0.000")
+        if kind is None and isinstance(value, (float, np.floating)):
+            return up(x, 2), "0.00"
+        return None, None
 
     def _gated(self, published: pd.DataFrame, gate: dict, dependent_cols) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Hide the cells the publication gate hides; derived columns follow their counts."""
