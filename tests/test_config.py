@@ -168,6 +168,8 @@ def test_reference_docx_and_survey_groups(config_copy):
     loaded = ev.load_study(study)
     assert loaded.reference_docx == (study.parent / "huisstijl.docx").resolve()
     assert loaded.survey_groups == ["resident"]
+    # a name per language where it differs; a plain name holds for every language
+    assert loaded.municipality_labels == {"nl": "Den Haag", "en": "The Hague"} and loaded.municipality == "Den Haag"
     edit(study, lambda d: (d["report"].update(reference_docx="missing.docx"),
                            d["interviews"].update(survey_groups=[""])))
     with pytest.raises(ConfigError) as info:

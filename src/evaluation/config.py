@@ -653,6 +653,8 @@ class Study:
     locales: Path | None = None
     #: the evaluator's own texts per language and section (``report.narrative``)
     narrative_dir: Path | None = None
+    #: the municipality's name per language (``study.municipality``: a name, or ``{lang: name}``)
+    municipality_labels: dict = field(default_factory=dict)
     #: a Word document whose styles the DOCX report takes (``report.reference_docx``; pandoc's reference doc)
     reference_docx: Path | None = None
     #: parameters of a synthetic study's demo site (``demo:``; see :class:`evaluation.demo.Site`)
@@ -786,7 +788,9 @@ def load_study(path: str | os.PathLike) -> Study:
     if isinstance(study_id, str) and not (study_id and all(ch.isalnum() or ch in "-_" for ch in study_id)):
         c.add("study.id", "use letters, digits, '-' and '_' only (it becomes a folder name)", found=study_id)
     title = c.labels(meta, "title", "study")
-    municipality = c.get(meta, "municipality", "study", str, required=False, default="")
+    # a name, or one per language where it differs (e.g. {nl: Den Haag, en: The Hague})
+    municipality_labels = c.labels(meta, "municipality", "study", required=False) or {}
+    municipality = next(iter(municipality_labels.values()), "")
     area = c.get(meta, "area", "study", str, required=False, default="")
     synthetic = c.get(meta, "synthetic", "study", bool, required=False, default=False)
     external_raw = c.get(meta, "external_raw_dir", "study", bool, required=False, default=False)
@@ -1041,6 +1045,7 @@ def load_study(path: str | os.PathLike) -> Study:
         path=path,
         title=title,
         municipality=municipality,
+        municipality_labels=municipality_labels,
         area=area,
         synthetic=synthetic,
         raw_dir=raw_dir,

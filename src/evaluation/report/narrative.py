@@ -43,7 +43,8 @@ def context(ctx) -> str:
     own = ctx.label(ctx.study.context) if ctx.study.context else ""
     if own:
         return _md(own)
-    return ctx.say("context_intro", area=ctx.study.area, municipality=ctx.study.municipality, themes=_themes(ctx))
+    municipality = ctx.label(ctx.study.municipality_labels) if ctx.study.municipality_labels else ""
+    return ctx.say("context_intro", area=ctx.study.area, municipality=municipality, themes=_themes(ctx))
 
 
 def question_list(ctx) -> list[str]:

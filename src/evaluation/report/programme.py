@@ -355,7 +355,8 @@ class SynthesisContext(ReportContext):
         if study is None:
             return self.t(str(site))
         name = study.area or label_for(study.title, self.lang, study.id)
-        return f"{name} ({study.municipality})" if study.municipality and study.area else name
+        municipality = label_for(study.municipality_labels, self.lang) or study.municipality
+        return f"{name} ({municipality})" if municipality and study.area else name
 
     def construct_label(self, construct) -> str:
         per_site = (self.programme.constructs or {}).get(construct, construct)
