@@ -620,9 +620,12 @@ def agreement_table(table: pd.DataFrame, ctx) -> pd.DataFrame:
 
 
 def speaker(row, ctx) -> str:
-    """'Resident, interview I-3b46' style attribution: a group too small to publish is not named (a group of one is a person)."""
-    who = ctx.group_label(row["group"]) if _size_shown(ctx, row["group"]) else ctx.t("interviewee")
-    return ctx.t("attribution", who=who, ref=str(row["speaker"]).split()[-1])
+    """'Interview I-3b46 (Residents)': one interview, in its group; a group too small to publish is not named (a group
+    of one is a person)."""
+    ref = str(row["speaker"]).split()[-1]
+    if not _size_shown(ctx, row["group"]):
+        return ctx.t("attribution_plain", ref=ref)
+    return ctx.t("attribution", who=ctx.group_label(row["group"]), ref=ref)
 
 
 def select_quotes(table: pd.DataFrame, ctx, *, per_theme: int = 1) -> pd.DataFrame:
