@@ -194,12 +194,14 @@ def _survey_tables(study: Study, waves: list, missingness: list, *, key: bytes) 
     from .privacy import pseudonymise
 
     responses = pd.concat(waves, ignore_index=True)
-    responses["respondent"] = pseudonymise(responses["respondent"], key=key, prefix="R")
+    miss = pd.concat(missingness, ignore_index=True)
+    # respondents of both tables in one call: each distinct id is hashed once
+    both = pseudonymise(pd.concat([responses["respondent"], miss["respondent"]], ignore_index=True), key=key, prefix="R")
+    responses["respondent"] = both.iloc[:len(responses)].set_axis(responses.index)
+    miss["respondent"] = both.iloc[len(responses):].set_axis(miss.index)
     if "household" in responses:
         responses["household"] = pseudonymise(responses["household"], key=key, prefix="H")
     responses["wave"] = pd.Categorical(responses["wave"], categories=study.wave_ids, ordered=True)
-    miss = pd.concat(missingness, ignore_index=True)
-    miss["respondent"] = pseudonymise(miss["respondent"], key=key, prefix="R")
     miss["wave"] = pd.Categorical(miss["wave"], categories=study.wave_ids, ordered=True)
     return {"responses": responses, "missingness": miss, "items": study.instrument.items_table()}
 

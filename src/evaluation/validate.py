@@ -120,11 +120,25 @@ def _shown(value) -> str | None:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numeric values and a mask of present-but-not-numeric values."""
+def _numbers(series: pd.Series, *, thousands: bool = False):
+    """Numeric values and a mask of present-but-not-numeric values (and, with ``thousands``, a mask
+    of texts like ``1.250``: a Dutch thousands separator).
+
+    A text column (a CSV export) is converted once per distinct text and rebuilt from the codes:
+    a survey column of a million answers holds a handful of distinct ones.
+    """
+    if isinstance(series.dtype, pd.StringDtype) and len(series) > 1000:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        parts = _numbers(pd.Series(uniques, dtype=series.dtype), thousands=thousands)
+        fills = [np.append(parts[0].to_numpy(dtype=float), np.nan)] + [
+            np.append(part.to_numpy(dtype=bool), False) for part in parts[1:]]
+        return tuple(pd.Series(fill[codes], index=series.index, name=series.name) for fill in fills)
     values = pd.to_numeric(series.astype("object").where(series.notna(), np.nan), errors="coerce")
     bad = series.notna() & values.isna()
-    return values.astype(float), bad
+    if not thousands:
+        return values.astype(float), bad
+    found = series.astype("object").map(lambda v: isinstance(v, str) and bool(_THOUSANDS.match(v)))
+    return values.astype(float), bad, found.astype(bool)
 
 
 def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, rename=None, file=None) -> ValidationResult:
@@ -248,14 +262,15 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
             problem(column, None, None, "column is empty on every row: no respondent's answer was read",
                     f"answers to item {item_id} (check the export: formulas, a wrong sheet, a renamed column)",
                     "warning")
-        values, bad = _numbers(raw[column])
-        if dutch:
-            thousands = raw[column].astype("object").map(lambda v: isinstance(v, str) and bool(_THOUSANDS.match(v)))
-            for i in raw.index[thousands.astype(bool)]:
+        if not dutch:
+            values, bad = _numbers(raw[column])
+        else:
+            values, bad, thousands = _numbers(raw[column], thousands=True)
+            for i in raw.index[thousands]:
                 problem(column, i, raw.at[i, column], "a thousands separator ('.') in a Dutch-style file: "
                         "read as a decimal this would be 1000 times too small",
                         "a number without thousands separators (1250, or 1,25 for one and a quarter)")
-            values = values.where(~thousands.astype(bool))
+            values = values.where(~thousands)
         missing_codes = {float(k): v for k, v in answers["missing"].items()}
         is_missing = values.isin(list(missing_codes))
         if answers["level"] == "numeric":
@@ -270,10 +285,12 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
             expected = "one of " + ", ".join(f"{k:g}" for k in valid + list(missing_codes))
         for i in raw.index[bad | out_of_range]:
             problem(column, i, raw.at[i, column], "not a number" if bad[i] else "value outside the answer codes", expected)
-        for i in raw.index[is_missing]:
-            code = values[i]
-            label = missing_codes[code]
-            missing_rows.append({"row": i, "item": item_id, "code": code, "reason": label.get("en", str(label)) if isinstance(label, dict) else str(label)})
+        if is_missing.any():
+            reasons = {code: label.get("en", str(label)) if isinstance(label, dict) else str(label)
+                       for code, label in missing_codes.items()}
+            codes = values[is_missing]
+            missing_rows.append(pd.DataFrame({"row": raw.index[is_missing], "item": item_id, "code": codes.to_numpy(),
+                                              "reason": codes.map(reasons).to_numpy(dtype=object)}))
         out[item_id] = values.where(~is_missing & ~out_of_range)
 
     direct = set(ids.get("direct") or [])
@@ -281,7 +298,8 @@ def validate_wave(raw: pd.DataFrame, *, instrument: Instrument, wave: str, renam
         if column not in known and column not in direct:
             problem(column, None, None, "column is not in the codebook and is not imported", "an item, background or identifier column", "warning")
 
-    missingness = pd.DataFrame(missing_rows, columns=["row", "item", "code", "reason"])
+    columns = ["row", "item", "code", "reason"]
+    missingness = pd.concat(missing_rows, ignore_index=True) if missing_rows else pd.DataFrame(columns=columns)
     missingness.insert(0, "respondent", out["respondent"].reindex(missingness["row"]).to_numpy())
     missingness.insert(1, "wave", wave)
     missingness = missingness.drop(columns="row")

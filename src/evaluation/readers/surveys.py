@@ -67,8 +67,7 @@ def detect_csv_dialect(raw: bytes) -> dict:
             encoding = "utf-8"
         except UnicodeDecodeError:
             encoding = "cp1252"
-    text = raw.decode(encoding, errors="replace")
-    lines = [line for line in text.splitlines() if line.strip()][:50]
+    lines = _first_lines(raw, encoding, 50)
     best, best_score = ",", (-1, -1)
     for sep in _SEPARATORS:
         try:
@@ -92,6 +91,18 @@ def detect_csv_dialect(raw: bytes) -> dict:
         if comma > 0 and point == 0:
             decimal = ","
     return {"encoding": encoding, "bom": bom, "sep": best, "decimal": decimal}
+
+
+def _first_lines(raw: bytes, encoding: str, count: int) -> list[str]:
+    """The first ``count`` non-blank lines of the text (a large file is decoded only as far as needed)."""
+    size = 1 << 16
+    while size < len(raw):
+        head = raw[:size].decode(encoding, errors="replace").splitlines()[:-1]  # the last line may be cut
+        lines = [line for line in head if line.strip()]
+        if len(lines) >= count:
+            return lines[:count]
+        size *= 4
+    return [line for line in raw.decode(encoding, errors="replace").splitlines() if line.strip()][:count]
 
 
 def read_survey(path, *, sheet=None, encoding=None, sep=None, decimal=None, limits=None) -> pd.DataFrame:
@@ -231,25 +242,102 @@ def _read_csv(path, raw, *, encoding, sep, decimal, limits):
             ) from None
     if not text.strip():
         raise SurveyReadError(f"{path}: the file holds only blank lines. Export the survey again.")
-    rows, problems = _check_csv_rows(path, text, dialect["sep"], limits)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, engine="python" if len(dialect["sep"]) > 1 else "c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise SurveyReadError(f"{path}: not a well-formed CSV ({_first_line(exc)}); check the separator "
-                              f"(detected {dialect['sep']!r}).") from None
-    header = rows[0] if rows else []
-    frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.strip())
-    if dialect["decimal"] == ",":
-        frame = frame.apply(lambda col: col.where(~col.str.match(_DECIMAL_COMMA.pattern), col.str.replace(",", ".", regex=False)))
-    frame = frame.replace("", pd.NA)
+    frame = _read_csv_arrow(text, dialect["sep"], limits)
+    if frame is not None:  # a plain file: every row as wide as the header, no quotes, within the limits
+        problems = []
+    else:
+        rows, problems = _check_csv_rows(path, text, dialect["sep"], limits)
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False,
+                                skip_blank_lines=True, engine="python" if len(dialect["sep"]) > 1 else "c")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+            raise SurveyReadError(f"{path}: not a well-formed CSV ({_first_line(exc)}); check the separator "
+                                  f"(detected {dialect['sep']!r}).") from None
+        header = rows[0] if rows else []
+        frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
+    columns = list(frame.columns)
+    frame = pd.DataFrame({i: _tidy_text(frame.iloc[:, i], dialect["decimal"] == ",") for i in range(frame.shape[1])},
+                         index=frame.index)
+    frame.columns = columns
     bad_rows = [p["_index"] for p in problems if p.get("_index") is not None and p["severity"] == "error"]
     if bad_rows:  # a row split with another separator: its cells are not this row's answers
         frame.loc[[i for i in bad_rows if i < len(frame)], :] = pd.NA
     for p in problems:
         p.pop("_index", None)
     return frame, dialect, problems
+
+
+def _tidy_text(column: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Cells stripped, ``d,d`` read with a decimal point, empty cells missing.
+
+    Stripping and emptiness are vectorised (Arrow) string operations on the whole column; the
+    decimal-comma pattern is matched once per distinct text that holds a comma.
+    """
+    values = column.str.strip()
+    if decimal_comma:
+        comma = values.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)  # the pattern needs one
+        if comma.any():
+            codes, uniques = pd.factorize(values[comma], use_na_sentinel=True)
+            part = pd.Series(uniques, dtype=values.dtype)
+            part = part.where(~part.str.match(_DECIMAL_COMMA.pattern), part.str.replace(",", ".", regex=False))
+            values[comma] = part.array.take(codes, allow_fill=True)
+    return values.replace("", pd.NA)
+
+
+def _read_csv_arrow(text: str, sep: str, limits) -> pd.DataFrame | None:
+    """Parse a plain CSV with Arrow (multi-threaded): every cell as text, columns as in the header.
+
+    Returns None - the file then goes to the careful reader, which names each problem - unless
+    the file is plain: a one-character separator, no quote character anywhere, a header on the
+    first line, every row exactly as wide as the header, and well within ``limits`` (rows,
+    cells, cell length). The result equals what :func:`pandas.read_csv` makes of such a file.
+    """
+    if len(sep) != 1 or '"' in text:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    end = text.find("\n")
+    first = text[: end if end >= 0 else len(text)].rstrip("\r")
+    if "\r" in first or not first.strip():
+        return None
+    header = first.split(sep)
+    lines = text.count("\n") + 1
+    if lines > limits.max_rows + 1 or len(header) * lines > limits.max_cells or len(header) < 2:
+        return None
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row.number)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]
+    body = text[end + 1:].encode("utf-8") if end >= 0 else b""
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if invalid or table.num_rows == 0:
+        return None
+    if len(text) > limits.max_cell_chars:
+        import pyarrow.compute as pc
+
+        longest = max((pc.max(pc.utf8_length(col)).as_py() or 0) for col in table.columns)
+        if longest > limits.max_cell_chars:
+            return None
+    dtype = pd.StringDtype(na_value=float("nan"))
+    frame = table.to_pandas(types_mapper={pa.string(): dtype, pa.large_string(): dtype}.get)
+    frame.columns = [c.strip() for c in header]
+    return frame
 
 
 def _check_csv_rows(path, text, sep, limits):

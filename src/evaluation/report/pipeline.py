@@ -428,12 +428,17 @@ def build_reports(study, *, langs=None, formats=("html",), progress: bool = True
     if unknown:
         raise ValueError(f"unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
     root = _project_root(study.path)
-    notebooks = notebook_paths(notebooks_dir or root / "notebooks")
+    try:
+        notebooks = notebook_paths(notebooks_dir or root / "notebooks")
+    except ReportError as exc:  # said after the preflight, which may find more
+        notebooks, missing_notebooks = [], exc
+    else:
+        missing_notebooks = None
     manifest_path = report_paths(study, langs[0])["manifest"]
     manifest = _read_manifest(manifest_path)
     keys = {lang: _build_key(study, lang, formats, notebooks, root) for lang in langs}
     results: dict[str, dict] = {}
-    if not (force or force_import):
+    if not (force or force_import or missing_notebooks):
         built_at = []
         for lang in langs:
             record = _unchanged(study, lang, keys[lang], manifest, root)
@@ -451,6 +456,13 @@ def build_reports(study, *, langs=None, formats=("html",), progress: bool = True
         return results
     if "pdf" in formats and (problem := pdf_support_problem()):
         raise ReportError(problem)  # before minutes of notebooks, not after them
+    if missing_notebooks is not None:
+        from ..preflight import PreflightError, check_study
+
+        problems = check_study(study)
+        if (problems["severity"] == "error").any():
+            raise PreflightError(study.path, problems)
+        raise missing_notebooks
     _ensure_kernel()
     kernel_config = _kernel_config()
     manager_class = _kernel_manager_class()
