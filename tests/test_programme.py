@@ -54,7 +54,7 @@ def test_example_programme_loads_with_its_three_streets():
 
 def test_programme_problems_are_reported_together_with_their_keys(project):
     path = _write(project / "config" / "programmes" / "bad.yml", {
-        "programme": {"id": "bad programme", "colour": "red"},
+        "programme": {"id": "bad programme", "colour": "red", "reports_dir": "../../../elsewhere"},
         "sites": [{"study": "../studies/wilgenkade-demo.yml"}, {"study": "../studies/wilgenkade-demo.yml"},
                   {"study": "../studies/no-such-street.yml"}],
         "constructs": {"cohesion": {"elsewhere": "cohesion"}},
@@ -64,10 +64,10 @@ def test_programme_problems_are_reported_together_with_their_keys(project):
     with pytest.raises(ConfigError) as info:
         pg.load_programme(path)
     text = str(info.value)
-    for expected in ("programme.id", "programme.colour", "listed twice", "no-such-street.yml", "constructs.cohesion",
+    for expected in ("programme.id", "programme.colour", "programme.reports_dir", "listed twice", "no-such-street.yml", "constructs.cohesion",
                      "characteristics.intensity.wilgenkade-demo", "analysis.method", "analysis.min_sites"):
         assert expected in text, expected
-    assert len(info.value.problems) >= 8
+    assert len(info.value.problems) >= 9
 
 
 def test_one_site_is_not_a_synthesis(project):

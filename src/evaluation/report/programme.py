@@ -52,7 +52,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, Problem, _Checker, _project_root, _read_yaml, label_for, load_study
+from ..config import ConfigError, Problem, _Checker, _inside, _project_root, _read_yaml, label_for, load_study
 from .nb import ReportContext
 
 __all__ = ["Programme", "load_programme", "write_programme", "synthesis_results", "build_synthesis", "setup",
@@ -144,6 +144,9 @@ def load_programme(path) -> Programme:
     root = _project_root(path)
     reports = c.get(meta, "reports_dir", "programme", str, required=False)
     reports_dir = (base / reports).resolve() if reports else root / "reports" / str(prog_id)
+    if not _inside(reports_dir, root):
+        c.add("programme.reports_dir", f"outside the project folder {root}; the report is written inside the project",
+              found=reports)
 
     studies, results_dirs = {}, {}
     entries = c.get(data, "sites", "", list, default=[]) or []
