@@ -1443,6 +1443,8 @@ _L = {  # labels: (en, nl)
     "social_rent": ("Housing association tenant", "Huurder bij de corporatie"),
     "private_rent": ("Private tenant", "Particuliere huurder"),
     "co_op": ("Housing co-operative", "Wooncoöperatie"),
+    "tenure_variable": ("Home ownership", "Eigendom of huur"),
+    "age_variable": ("Age", "Leeftijd"),
     "18-39": ("18 to 39", "18 tot 40 jaar"),
     "40-64": ("40 to 64", "40 tot 65 jaar"),
     "65+": ("65 and over", "65 jaar en ouder"),
@@ -1606,10 +1608,10 @@ def _shape_instrument(shape: Shape, study_id: str) -> dict:
     background = {}
     if "tenure" in shape.background:
         ids = ["owner", "social_rent", "private_rent", "co_op"][:shape.tenures]
-        background["tenure"] = {"column": "tenure", "privacy": "indirect",
+        background["tenure"] = {"label": _lab("tenure_variable", langs), "column": "tenure", "privacy": "indirect",
                                 "codes": {i + 1: {"id": t, **_lab(t, langs)} for i, t in enumerate(ids)}}
     if "age_group" in shape.background:
-        background["age_group"] = {"column": "age_band", "privacy": "indirect",
+        background["age_group"] = {"label": _lab("age_variable", langs), "column": "age_band", "privacy": "indirect",
                                    "codes": {i + 1: {"id": a, **_lab(a, langs)}
                                              for i, a in enumerate(("18-39", "40-64", "65+"))}}
     out = {"instrument": study_id, "version": 1, "languages": langs, "answer_sets": sets, "themes": themes,

@@ -258,7 +258,7 @@ def limitations(results: dict, ctx) -> pd.DataFrame:
         low, negative = weak_scales(results["reliability"])
         if low or negative:
             add("weak-scales", "limit_weak", scales=[ctx.scale_label(s) for s in low + negative],
-                all_low=len(low) + len(negative) == len(results["reliability"]))
+                all_low=len(low) + len(negative) == len(results["reliability"]), change=has_change(ctx))
     model = results.get("model")
     if model is not None and "boundary" in model and model["boundary"].astype(bool).any():
         add("boundary", "limit_boundary", scales=[ctx.scale_label(s) for s in model.loc[model["boundary"].astype(bool), "outcome"]])
@@ -300,7 +300,7 @@ def recommendations_markdown(table: pd.DataFrame, ctx) -> str:
                 refs = "; ".join(x["text"] for x in evidence_refs(r["evidence"], ctx))
                 items.append(f"- {r['text']}" + (f" *{ctx.t('evidence_label')}: {_md(refs)}.*" if refs else ""))
             blocks.append(heading(f"rec_{kind}", ctx.lang, level=3) + "\n\n" + "\n".join(items))
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks) or f"*{ctx.say('no_recommendations')}*"  # one line instead of an empty list
 
 
 def recommendations_html(table: pd.DataFrame, ctx) -> str:
@@ -315,7 +315,7 @@ def recommendations_html(table: pd.DataFrame, ctx) -> str:
         if len(part):
             title = html.escape(str(catalog(ctx.lang)["sections"][f"rec_{kind}"]))
             blocks.append(f"<h3>{title}</h3>" + ctx.evidence_html(part))
-    return "".join(blocks)
+    return "".join(blocks) or "<p><em>" + html.escape(ctx.say("no_recommendations")) + '</em></p>'
 
 
 def _md(text) -> str:

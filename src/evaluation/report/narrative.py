@@ -324,7 +324,7 @@ def weighting(table: pd.DataFrame, results: dict, ctx) -> str:
                 gap = {"group": ctx.category_label(ctx.study.group_variable, row["group"]),
                        "respondents": row["share_respondents"], "population": row["share_population"]}
     return ctx.say("weighting", waves=[{"wave": ctx.wave_label(r["wave"]), "n": r["n"], "effective": round(r["effective_n"])}
-                                       for _, r in table.iterrows()], gap=gap)
+                                       for _, r in table.iterrows()], gap=gap, change=has_change(ctx))
 
 
 # --------------------------------------------------------------------------- scales
@@ -340,7 +340,7 @@ def weak_scales(table: pd.DataFrame) -> tuple[list, list]:
 def reliability(table: pd.DataFrame, ctx) -> str:
     low, negative = weak_scales(table)
     return ctx.say("reliability", low=[ctx.scale_label(s) for s in low], negative=[ctx.scale_label(s) for s in negative],
-                   all_low=bool(len(table)) and len(low) + len(negative) == len(table))
+                   all_low=bool(len(table)) and len(low) + len(negative) == len(table), change=has_change(ctx))
 
 
 def reliability_table(table: pd.DataFrame, ctx) -> pd.DataFrame:

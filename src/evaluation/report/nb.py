@@ -144,7 +144,8 @@ class ReportContext:
             return self.label(spec["label"])
         if variable in self.study.instrument.scales:
             return self.scale_label(variable)
-        return t(variable, self.lang)
+        label = t(variable, self.lang)  # a label id of the language folder, else the id made readable
+        return label if label != variable else str(variable).replace("_", " ")
 
     def category_label(self, variable, value) -> str:
         """Label of a category of a background variable (instrument ``codes``: id and a label per language)."""
