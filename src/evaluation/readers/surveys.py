@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -242,19 +243,18 @@ def _read_csv(path, raw, *, encoding, sep, decimal, limits):
             ) from None
     if not text.strip():
         raise SurveyReadError(f"{path}: the file holds only blank lines. Export the survey again.")
-    frame = _read_csv_arrow(text, dialect["sep"], limits)
-    if frame is not None:  # a plain file: every row as wide as the header, no quotes, within the limits
-        problems = []
-    else:
-        rows, problems = _check_csv_rows(path, text, dialect["sep"], limits)
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False,
-                                skip_blank_lines=True, engine="python" if len(dialect["sep"]) > 1 else "c")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-            raise SurveyReadError(f"{path}: not a well-formed CSV ({_first_line(exc)}); check the separator "
-                                  f"(detected {dialect['sep']!r}).") from None
-        header = rows[0] if rows else []
-        frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
+    frame = _read_csv_arrow(text, dialect["sep"], limits, decimal_comma=dialect["decimal"] == ",")
+    if frame is not None:  # a plain file (every row as wide as the header, no quotes, within the limits): tidied
+        return frame, dialect, []
+    rows, problems = _check_csv_rows(path, text, dialect["sep"], limits)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=dialect["sep"], dtype=str, keep_default_na=False,
+                            skip_blank_lines=True, engine="python" if len(dialect["sep"]) > 1 else "c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise SurveyReadError(f"{path}: not a well-formed CSV ({_first_line(exc)}); check the separator "
+                              f"(detected {dialect['sep']!r}).") from None
+    header = rows[0] if rows else []
+    frame.columns = [str(c).strip() for c in header] if len(header) == frame.shape[1] else [str(c).strip() for c in frame.columns]
     columns = list(frame.columns)
     frame = pd.DataFrame({i: _tidy_text(frame.iloc[:, i], dialect["decimal"] == ",") for i in range(frame.shape[1])},
                          index=frame.index)
@@ -284,13 +284,36 @@ def _tidy_text(column: pd.Series, decimal_comma: bool) -> pd.Series:
     return values.replace("", pd.NA)
 
 
-def _read_csv_arrow(text: str, sep: str, limits) -> pd.DataFrame | None:
-    """Parse a plain CSV with Arrow (multi-threaded): every cell as text, columns as in the header.
+def _tidy_arrow(column, decimal_comma: bool):
+    """:func:`_tidy_text` on an Arrow column whose empty cells are already null (the same Arrow kernels)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.utf8_trim_whitespace(column)  # what pandas' .str.strip() runs
+    if decimal_comma:
+        comma = pc.fill_null(pc.match_substring(values, ","), False)
+        if pc.any(comma).as_py():
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            comma = comma.combine_chunks() if isinstance(comma, pa.ChunkedArray) else comma
+            part = pc.filter(values, comma)
+            distinct = pc.unique(part)
+            fixed = [v.replace(",", ".") if _DECIMAL_COMMA.match(v) else v for v in distinct.to_pylist()]
+            values = pc.replace_with_mask(values, comma, pc.take(pa.array(fixed, type=values.type),
+                                                                 pc.index_in(part, value_set=distinct)))
+    empty = pc.fill_null(pc.equal(values, ""), False)
+    if pc.any(empty).as_py():
+        values = pc.if_else(empty, pa.scalar(None, type=values.type), values)
+    return values
+
+
+def _read_csv_arrow(text: str, sep: str, limits, *, decimal_comma: bool = False) -> pd.DataFrame | None:
+    """Parse and tidy a plain CSV with Arrow (multi-threaded): every cell as text, columns as in the header.
 
     Returns None - the file then goes to the careful reader, which names each problem - unless
     the file is plain: a one-character separator, no quote character anywhere, a header on the
     first line, every row exactly as wide as the header, and well within ``limits`` (rows,
-    cells, cell length). The result equals what :func:`pandas.read_csv` makes of such a file.
+    cells, cell length). The result equals what the careful reader (:func:`pandas.read_csv`,
+    then :func:`_tidy_text`) makes of such a file; empty cells are missing from the start.
     """
     if len(sep) != 1 or '"' in text:
         return None
@@ -318,12 +341,12 @@ def _read_csv_arrow(text: str, sep: str, limits) -> pd.DataFrame | None:
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False, escape_char=False,
                                              newlines_in_values=False, ignore_empty_lines=True,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+                                                 strings_can_be_null=True, null_values=[""]))
     except (pa.ArrowInvalid, ValueError):
         return None
     if invalid or table.num_rows == 0:
@@ -334,6 +357,11 @@ def _read_csv_arrow(text: str, sep: str, limits) -> pd.DataFrame | None:
         longest = max((pc.max(pc.utf8_length(col)).as_py() or 0) for col in table.columns)
         if longest > limits.max_cell_chars:
             return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
+        columns = list(pool.map(lambda col: _tidy_arrow(col, decimal_comma), table.columns))
+    table = pa.table(columns, names=names)
     dtype = pd.StringDtype(na_value=float("nan"))
     frame = table.to_pandas(types_mapper={pa.string(): dtype, pa.large_string(): dtype}.get)
     frame.columns = [c.strip() for c in header]
