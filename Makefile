@@ -10,7 +10,7 @@ UV     := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
 EXAMPLE_STUDY := config/studies/noorderbeekdwarsstraat-demo.yml
 STUDY  ?= $(EXAMPLE_STUDY)
-LANG_  ?= nl
+LANG_  ?= all
 FORMATS ?= html,docx,pdf
 STAMP  := $(VENV)/.installed
 # Debian/Ubuntu packages outside the venv (installed by `make setup-system`, as root):
@@ -54,9 +54,9 @@ setup-system: ## Install system packages for PDF and browser tests (Debian/Ubunt
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
 	echo ">> installed: $$missing"
 
-report: setup ## Build the example study's learning report (STUDY=..., LANG_=nl|en, FORMATS=html,docx,pdf)
+report: setup ## Build the study's learning report in every language (STUDY=..., LANG_=all|nl|en|nl,en, FORMATS=html,docx,pdf; unchanged: skipped, FORCE=1 rebuilds)
 	@if [ "$(STUDY)" = "$(EXAMPLE_STUDY)" ]; then $(BIN)/evaluation demo --study $(STUDY) --if-missing; fi
-	@$(BIN)/evaluation report --study $(STUDY) --lang $(LANG_) --formats $(FORMATS)
+	@$(BIN)/evaluation report --study $(STUDY) --lang $(LANG_) --formats $(FORMATS) $(if $(FORCE),--force)
 
 PROGRAMME ?= config/programmes/veerkracht-programma-demo.yml
 DEMO_STREETS := noorderbeekdwarsstraat-demo wilgenkade-demo molenveldstraat-demo
@@ -64,7 +64,7 @@ synthesis: setup ## Build the cross-site synthesis report of the three example s
 	@if [ "$(PROGRAMME)" = "config/programmes/veerkracht-programma-demo.yml" ]; then for s in $(DEMO_STREETS); do \
 	  $(BIN)/evaluation demo --study config/studies/$$s.yml --if-missing && \
 	  $(BIN)/evaluation results --study config/studies/$$s.yml --quiet || exit 1; done; fi
-	@$(BIN)/evaluation synthesis --programme $(PROGRAMME) --lang $(LANG_) --formats $(FORMATS)
+	@$(BIN)/evaluation synthesis --programme $(PROGRAMME) $(if $(filter-out all,$(LANG_)),--lang $(LANG_)) --formats $(FORMATS)
 
 check: setup ## Preflight a study in seconds: configuration, raw files, columns, margins, interview cases (STUDY=...)
 	@$(BIN)/evaluation check --study $(STUDY)
@@ -84,7 +84,7 @@ import: setup ## Import the study's raw files into data/processed/
 lab: setup ## Open JupyterLab on the notebooks
 	@$(BIN)/jupyter lab notebooks/
 
-benchmark: setup ## Time every figure of issue 13 against its peer or floor (BENCH_ONLY=qdpx,agreement,...)
+benchmark: setup ## Time every figure of issue 13 against its peer or floor (BENCH_ONLY=report,import,qdpx,...)
 	@$(UV) sync --locked --inexact --extra test --extra bench --python $(PYTHON) --quiet
 	@$(BIN)/python benchmarks/run_all.py $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
