@@ -25,6 +25,7 @@ import lxml.html
 import pytest
 
 import evaluation as ev
+from evaluation.config import label_for
 from evaluation.demo import SHAPES, write_shape_study
 from evaluation.report.i18n import heading, say, t
 
@@ -103,7 +104,7 @@ def _check_words(text: str, config_text: str, where: str) -> None:
         assert word.lower() not in text.lower(), f"{where}: the example study's word {word!r}"
 
 
-def _check_html(path: Path, shape, lang: str, config_text: str) -> None:
+def _check_html(path: Path, shape, lang: str, config_text: str, study=None) -> None:
     doc = lxml.html.fromstring(path.read_bytes())
     for node in doc.xpath("//style|//script"):
         node.getparent().remove(node)
@@ -145,6 +146,14 @@ def _check_html(path: Path, shape, lang: str, config_text: str) -> None:
         for word in AGREEMENT_WORDS:
             assert word.lower() not in text.lower(), f"{where}: {word!r} with one coder"
 
+    # the group variables are named by the instrument's labels, every one of them in the subgroup table's caption
+    if study is not None and shape.survey and shape.waves == 2 and shape.panel and shape.groups:
+        words = [label_for(study.instrument.background[v]["label"], lang).lower() for v in shape.groups]
+        captions = [_text(c).lower() for c in doc.xpath("//caption")]
+        assert any(all(w in c for w in words) for c in captions), f"{where}: no caption names {words}: {captions}"
+        for variable in shape.groups:
+            assert not re.search(rf"\b{variable}\b", text), f"{where}: the variable id {variable!r} in the text"
+
     # the scale range is the study's own
     if shape.survey and shape.waves == 2:
         own = SCALE_RANGE[lang].format(high=shape.points)
@@ -185,7 +194,7 @@ def test_shape_builds_its_report(name, languages, formats, tmp_path):
     for lang in languages:
         out = ev.build_report(study_path, lang=lang, formats=formats, progress=False,
                               notebooks_dir=ROOT / "notebooks")
-        _check_html(out["html"], shape, lang, config_text)
+        _check_html(out["html"], shape, lang, config_text, study)
         if "docx" in formats:
             _check_docx(out["docx"], config_text)
         if "pdf" in formats:

@@ -309,6 +309,14 @@ def subgroup_gate(subgroup: pd.DataFrame) -> dict:
     return {"table": "subgroup", "rows": rows, "cells": {"n_pairs": "n_pairs", "paired": "estimate"}}
 
 
+def subgroup_caption(table: pd.DataFrame, ctx) -> str:
+    """Caption of the subgroup table, naming every variable it compares (not only the first group variable)."""
+    from .i18n import listing
+
+    variables = [ctx.variable_label(v).lower() for v in dict.fromkeys(table["variable"])]
+    return ctx.t("caption_subgroup", group=listing(variables, ctx.lang)) if variables else ctx.t("caption_subgroup")
+
+
 def weighting(table: pd.DataFrame, results: dict, ctx) -> str:
     """Kish effective sample size after raking to the population margins, and the largest gap in composition."""
     if table.empty:
