@@ -1904,9 +1904,11 @@ def _shape_study(shape: Shape, name: str, study_id: str, place: tuple[str, str],
         "a shared garden and one familiar contact for questions. The data are synthetic.",
         f"In de {street} ({town}) probeerden bewoners en lokale organisaties een buurtaanpak: vaste bezoeken, een "
         "gedeelde tuin en één vast aanspreekpunt voor vragen. De gegevens zijn synthetisch."),
-        "questions": {lang: [q] for lang, q in _lab(
-            None, langs, "Did belonging and help between neighbours grow?",
-            "Groeiden het thuisgevoel en de burenhulp?").items()}}
+        "questions": {lang: [q] for lang, q in _lab(None, langs, *(
+            ("Did belonging and help between neighbours grow?", "Groeiden het thuisgevoel en de burenhulp?")
+            if shape.survey else  # a study of interviews only asks what its interviews can answer
+            ("What works in the neighbourhood approach, and what gets in the way?",
+             "Wat werkt er in de buurtaanpak, en wat staat in de weg?"))).items()}}
     if shape.interviews:
         report["stakeholder_groups"] = {g: _lab(None, langs, *_SHAPE_GROUPS[g]) for g in groups}
     out["report"] = report
