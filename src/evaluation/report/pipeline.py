@@ -539,6 +539,17 @@ def _build_parallel(job: _Job, langs: list[str], kernels: dict) -> dict:
     return outcomes
 
 
+def _export_pdf_apart(html: Path, pdf: Path) -> None:
+    """:func:`.export.export_pdf` in a Python process of its own (WeasyPrint holds the GIL for seconds)."""
+    import subprocess
+
+    code = "import sys\nfrom evaluation.report.export import export_pdf\nexport_pdf(sys.argv[1], sys.argv[2])\n"
+    done = subprocess.run([sys.executable, "-c", code, str(html), str(pdf)], capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise ReportError(f"the PDF export of {html.name} failed: {lines[-1] if lines else f'exit {done.returncode}'}")
+
+
 def _build_language(job: _Job, lang: str, kernel, *, quiet_cells: bool) -> dict:
     """Notebooks and exports of one language; the manifest records it when it is complete."""
     import papermill as pm
@@ -599,16 +610,18 @@ def _build_language(job: _Job, lang: str, kernel, *, quiet_cells: bool) -> dict:
     banner = t("synthetic_banner", lang) if study.synthetic else None
     # every output is written under a temporary name and renamed when complete
     staged = {fmt: paths[fmt].with_name(f".{paths[fmt].name}.partial") for fmt in formats}
+    t0 = time.perf_counter()
     with job.export_lock:
-        t0 = time.perf_counter()
         _say(progress, f"{tag}exporting {', '.join(formats)}")
         assemble_html(executed, title=title, lang=lang, out_path=staged["html"], banner=banner)
         if "docx" in formats:
             export_docx(staged["html"], staged["docx"], banner=banner, toc_text=t("toc_update", lang),
                         reference_docx=study.reference_docx)
-        if "pdf" in formats:
+        if "pdf" in formats and not quiet_cells:
             export_pdf(staged["html"], staged["pdf"])
-        timings["export"] = round(time.perf_counter() - t0, 2)
+    if "pdf" in formats and quiet_cells:  # languages side by side: each PDF on a core of its own
+        _export_pdf_apart(staged["html"], staged["pdf"])
+    timings["export"] = round(time.perf_counter() - t0, 2)
     outputs = {}
     for fmt in formats:
         staged[fmt].replace(paths[fmt])
