@@ -153,6 +153,11 @@ def _check_html(path: Path, shape, lang: str, config_text: str, study=None) -> N
         assert any(all(w in c for w in words) for c in captions), f"{where}: no caption names {words}: {captions}"
         for variable in shape.groups:
             assert not re.search(rf"\b{variable}\b", text), f"{where}: the variable id {variable!r} in the text"
+    if study is not None and shape.survey:  # categories by their labels, never their ids
+        for spec in study.instrument.background.values():
+            for code in spec["codes"].values():
+                if "_" in str(code["id"]):
+                    assert str(code["id"]) not in text, f"{where}: the category id {code['id']!r} in the text"
 
     # the scale range is the study's own
     if shape.survey and shape.waves == 2:
