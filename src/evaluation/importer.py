@@ -30,6 +30,7 @@ PROCESSED_TABLES = (
     "codebook",
     "interviewees",
     "unmapped_codes",
+    "category_labels",
 )
 
 
@@ -124,7 +125,7 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         _say(progress, "synthetic study: using the fixed demo pseudonym key (never do this with real data)")
     tables: dict[str, pd.DataFrame] = {}
 
-    waves, missingness, problems = [], [], []
+    waves, missingness, problems, file_labels = [], [], [], []
     for wave in study.waves:
         from .readers.surveys import read_survey
 
@@ -134,6 +135,7 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
         waves.append(result.data)
         missingness.append(result.missingness)
         problems.append(result.problems)
+        file_labels.append(category_labels_from_file(raw, instrument=study.instrument, rename=wave.rename))
     problem_table = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     if study.strict:
         problem_table = escalate_warnings(problem_table)
@@ -148,6 +150,8 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
 
     if study.waves:  # a study of interviews only has no survey tables
         tables.update(_survey_tables(study, waves, missingness, key=key))
+        labels = pd.concat(file_labels, ignore_index=True).drop_duplicates(["variable", "category"])
+        tables["category_labels"] = labels.reset_index(drop=True)
 
     if study.codings_file is not None:
         coded, notes = _import_codings(study, key=key, progress=progress)
@@ -187,6 +191,49 @@ def import_study(study, *, force: bool = False, progress: bool = True) -> dict:
     marker.write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     _say(progress, f"wrote {len(paths)} tables to {out}")
     return {**info, "skipped": False}
+
+
+def category_labels_from_file(raw: pd.DataFrame, *, instrument, rename=None) -> pd.DataFrame:
+    """Labels of background categories that the instrument leaves without a label, from the file's value labels.
+
+    An SPSS export carries a label per value (``1 = "Owner-occupied"``); when the instrument's
+    ``codes`` give only an ``id``, the report shows this label instead of the id.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        A wave as :func:`evaluation.read_survey` returns it (``attrs["value_labels"]`` for ``.sav``).
+    instrument : Instrument
+    rename : dict, optional
+        The wave's column renames (file name -> instrument name).
+
+    Returns
+    -------
+    DataFrame
+        ``variable`` (background variable), ``category`` (its id), ``label`` (from the file); no rows for CSV
+        or Excel files, which have no value labels.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> inst = SimpleNamespace(background={"tenure": {"column": "own", "codes": {1: {"id": "owner"}}}})
+    >>> raw = pd.DataFrame({"own": [1]}); raw.attrs["value_labels"] = {"own": {1.0: "Owner-occupied"}}
+    >>> category_labels_from_file(raw, instrument=inst).to_dict("records")
+    [{'variable': 'tenure', 'category': 'owner', 'label': 'Owner-occupied'}]
+    """
+    file_labels = raw.attrs.get("value_labels") or {}
+    column_in_file = {new: old for old, new in (rename or {}).items()}
+    rows = []
+    for variable, spec in instrument.background.items():
+        column = spec["column"]
+        values = file_labels.get(column_in_file.get(column, column)) or {}
+        by_value = {float(k): str(v) for k, v in values.items() if str(v).strip()}
+        for code, entry in spec["codes"].items():
+            if set(entry) - {"id"}:  # the instrument labels it: the instrument wins
+                continue
+            if float(code) in by_value:
+                rows.append({"variable": variable, "category": str(entry["id"]), "label": by_value[float(code)]})
+    return pd.DataFrame(rows, columns=["variable", "category", "label"])
 
 
 def _survey_tables(study: Study, waves: list, missingness: list, *, key: bytes) -> dict[str, pd.DataFrame]:

@@ -148,12 +148,25 @@ class ReportContext:
         return label if label != variable else str(variable).replace("_", " ")
 
     def category_label(self, variable, value) -> str:
-        """Label of a category of a background variable (instrument ``codes``: id and a label per language)."""
+        """Label of a category of a background variable: the instrument's ``codes`` (a label per language), else the
+        survey file's own value label (SPSS), else the label id of the language folder or the id itself."""
         spec = self.study.instrument.background.get(variable) or {}
         for code in spec.get("codes", {}).values():
             if str(code.get("id")) == str(value):
-                return label_for({k: v for k, v in code.items() if k != "id"}, self.lang, str(value))
-        return self.t(str(value))
+                own = {k: v for k, v in code.items() if k != "id"}
+                if own:
+                    return label_for(own, self.lang, str(value))
+        from_file = self._file_category_labels.get((str(variable), str(value)))
+        return from_file if from_file else self.t(str(value))
+
+    @cached_property
+    def _file_category_labels(self) -> dict:
+        """(variable, category) -> the label the survey file gave it (see :func:`evaluation.importer.import_study`)."""
+        try:
+            table = self.load("category_labels")
+        except (FileNotFoundError, ValueError, AttributeError):
+            return {}
+        return {(str(r.variable), str(r.category)): str(r.label) for r in table.itertuples()}
 
     def group_label(self, group) -> str:
         """Label of a stakeholder group: ``report.stakeholder_groups`` of the study, else the group id as it is."""
