@@ -25,7 +25,8 @@ floor
     text columns (multi-threaded), nothing else.
 
 The time reported is the best of ``--repeat`` runs. ``--baseline REV`` also times the import
-as it is in git revision ``REV`` (its ``src/`` exported to a temporary folder; slow: minutes).
+as it is in git revision ``REV`` (its ``src/`` exported to a temporary folder; slow: minutes; the
+revision must read the current ``config/``).
 Goal (issue 13): at most 30 s and 2 GB. Results go to ``benchmarks/results/bench_import.json``.
 """
 from __future__ import annotations
@@ -120,6 +121,7 @@ def _child(code: str, env: dict) -> dict:
 
 
 def export_src(revision: str, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "src"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into / "src"
