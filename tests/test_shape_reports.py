@@ -1,8 +1,7 @@
 """Every study shape the configuration allows builds a report (issue 9, point 1).
 
 For each named shape of :data:`evaluation.demo.SHAPES` a self-contained synthetic study is written into its own
-temporary project and its learning report is built: HTML for every shape, and HTML, DOCX and PDF for the shapes in
-``ALL_FORMATS`` (English-only 7-point SPSS, interviews only, survey only with one wave). A shape that reports in
+temporary project and its learning report is built in every format (HTML, DOCX and PDF). A shape that reports in
 two languages builds one of them (alternating, so both language folders are used), except the shapes in
 ``BOTH_LANGUAGES``, which build both; the second language reuses the project, the import and the cached results.
 
@@ -38,7 +37,6 @@ METHOD_WORDS = ("codeur", "nulmeting", "eindmeting", "gebiedsgericht")
 REPORT_WORDS = tuple(w for w in EXAMPLE_WORDS if w not in METHOD_WORDS)
 
 #: Shapes built in every format (HTML, DOCX, PDF).
-ALL_FORMATS = ("en-7point-spss", "interviews-only", "survey-only-one-wave")
 #: Bilingual shapes built in both languages (the others build one, alternating between the two).
 BOTH_LANGUAGES = ("no-yesno-no-categorical",)
 
@@ -62,7 +60,7 @@ def _plan():
             languages = tuple(shape.languages)
         else:
             languages = (shape.languages[index % 2],)
-        formats = ("html", "docx", "pdf") if name in ALL_FORMATS else ("html",)
+        formats = ("html", "docx", "pdf")
         params.append(pytest.param(name, languages, formats, id=name,
                                    marks=pytest.mark.xdist_group(f"shape-report-{name}")))
     return params
@@ -72,7 +70,7 @@ def test_plan_covers_every_shape_and_both_languages():
     plan = [p.values for p in _plan()]
     assert [name for name, _, _ in plan] == list(SHAPES)
     assert {lang for _, languages, _ in plan for lang in languages} == {"en", "nl"}
-    assert {name for name, _, formats in plan if "pdf" in formats} == set(ALL_FORMATS)
+    assert all(formats == ("html", "docx", "pdf") for _, _, formats in plan)
 
 
 def _text(element) -> str:
