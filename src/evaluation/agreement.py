@@ -118,6 +118,10 @@ def _count_codes(codes: np.ndarray, q: int) -> np.ndarray:
     return flat.reshape(codes.shape[0], q).astype(float)
 
 
+#: up to this many distinct values, units are counted with one comparison per value (else by scattering codes)
+_FEW_VALUES = 64
+
+
 def _numeric_units(data) -> np.ndarray | None:
     """``data`` (coders × units) as a float array when it is a numeric, non-boolean ndarray or
     DataFrame of at least two coders; otherwise None (the general path, with its messages)."""
@@ -571,13 +575,17 @@ def krippendorff_alpha(data, *, level="nominal") -> pd.Series:
         raise ValueError(f"`level` must be one of {_LEVELS}; got {level!r}.")
     matrix = _numeric_units(data)
     if matrix is not None:  # numbers: no object table, no label checks needed (same counts, same alpha)
-        present = ~np.isnan(matrix)
-        values = np.sort(pd.unique(matrix[present]))
+        values = np.sort(pd.unique(matrix.ravel()))
+        values = values[~np.isnan(values)]
         if level == "ratio" and values[0] < 0:
             raise ValueError("level='ratio' needs non-negative values; `data` contains negatives.")
-        codes = np.full(matrix.shape[::-1], -1, dtype=np.int64)  # units × coders, as _as_table lays it out
-        codes.T[present] = np.searchsorted(values, matrix[present])
-        counts = _count_codes(codes, len(values))
+        if len(values) <= _FEW_VALUES:  # one pass per value: faster than scattering codes when values are few
+            counts = np.stack([np.count_nonzero(matrix == v, axis=0) for v in values], axis=1).astype(float)
+        else:
+            present = ~np.isnan(matrix)
+            codes = np.full(matrix.shape[::-1], -1, dtype=np.int64)  # units × coders, as _as_table lays it out
+            codes.T[present] = np.searchsorted(values, matrix[present])
+            counts = _count_codes(codes, len(values))
         counts, values, n_coders = counts[counts.sum(axis=1) > 0], values.tolist(), matrix.shape[0]
     else:
         table = _as_table(data, "data", coders_in_rows=True)
