@@ -26,7 +26,7 @@ import pytest
 import evaluation as ev
 from evaluation.config import label_for
 from evaluation.demo import SHAPES, write_shape_study
-from evaluation.report.i18n import heading, say, t
+from evaluation.report.i18n import heading, say
 
 from conftest import ROOT
 from test_demo_shapes import EXAMPLE_WORDS
