@@ -35,18 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATIO, GOAL_TOLERANCE, GOAL_UNITS, GOAL_CODERS = 1.2, 1e-9, 100_000, 20
 
-CHILD = r"""
+#: the peak-memory helper every child process starts with (braces doubled for str.format)
+PEAK_RSS = (Path(__file__).with_name("_peak_rss.py").read_text(encoding="utf-8")
+            .replace("{", "{{").replace("}", "}}"))
+
+CHILD = PEAK_RSS + r"""
 import json, resource, sys, time
 sys.path.insert(0, {src!r})
-def peak_rss():
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 import numpy as np
 impl, coders, units, level, repeat = {impl!r}, {coders}, {units}, {level!r}, {repeat}
 rng = np.random.default_rng(20240501)

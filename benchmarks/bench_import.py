@@ -47,18 +47,8 @@ STUDY_ID = "noorderbeekdwarsstraat-demo"
 GOAL_SECONDS, GOAL_BYTES = 30.0, 2e9
 KEY = "benchmark-pseudonym-key-not-secret-0123456789"
 
-PEAK = r"""
-import resource, sys
-def peak_rss():
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-"""
+PEAK = (Path(__file__).with_name("_peak_rss.py").read_text(encoding="utf-8")
+        .replace("{", "{{").replace("}", "}}"))  # prepended to the child code (str.format)
 
 IMPORT = PEAK + r"""
 import json, time

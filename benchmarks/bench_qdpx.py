@@ -50,20 +50,13 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS, GOAL_BYTES = 10.0, 1e9
 NAMESPACE = "urn:QDA-XML:project:1.0"
 
-CHILD = r"""
+#: the peak-memory helper every child process starts with (braces doubled for str.format)
+PEAK_RSS = (Path(__file__).with_name("_peak_rss.py").read_text(encoding="utf-8")
+            .replace("{", "{{").replace("}", "}}"))
+
+CHILD = PEAK_RSS + r"""
 import json, resource, sys, time, warnings
 sys.path.insert(0, {src!r})
-def peak_rss():
-    # VmHWM: this process's own peak; ru_maxrss can include the parent's size at fork time
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 import pandas, numpy
 import evaluation.readers.codings
 from evaluation.readers.codings import read_codings
