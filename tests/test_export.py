@@ -336,6 +336,7 @@ def test_print_version_lets_long_tables_break_between_rows():
     assert [p.text for p in tree.xpath('//p[@class="table-caption"]')] == ["C", "C", "C"]
     css = (Path(__file__).resolve().parents[1] / "src/evaluation/report/templates/report.css").read_text()
     assert "table.long { break-inside: auto; }" in css and "tr { break-inside: avoid; }" in css
+    assert "table { width: 100%; }" in css and "hyphens: auto" in css  # the Dutch joint table overflowed the page
 
 
 def test_docx_takes_the_styles_of_a_reference_document(report, tmp_path):
